@@ -1,0 +1,422 @@
+"""The chat contact service: sessions, the queue, seats and transcripts, tied together.
+
+Data flows one way: a caller session is stored, queued in the ACD, offered to a
+seat, answered, its messages stored, and on its end a draft ticket is written
+from the transcript.  Every state change is committed to the repository
+before anybody is told about it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import languages
+from gateway import acd as acd_mod
+from gateway.acd import ACD, RoutingConfig
+from gateway.auth import token_hash
+from gateway.chat.drafting import Drafter
+from gateway.chat.hub import Hub
+from gateway.clock import Clock, utc_iso
+from gateway.config import Config
+from gateway.domain.ticket import Channel, Ticket, ticket_number
+from gateway.errors import Conflict, Forbidden, InvalidField, PayloadTooLarge, UnknownChannel, UnknownLanguage, UnknownSession
+from gateway.metrics import Metrics
+from gateway.storage.records import MessageRecord, SessionRecord, UserRecord
+from gateway.storage.repository import Repository
+
+log = logging.getLogger("gateway.chat")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LIVE_CHANNELS = ("chat", "voice", "video")
+
+
+def message_json(m: MessageRecord) -> dict[str, Any]:
+    return {"type": "msg", "session": m.session_id, "seq": m.seq, "from": m.sender, "text": m.text,
+            "ts": utc_iso(m.created_at), "client_id": m.client_id}
+
+
+class ChatService:
+    def __init__(self, *, repo: Repository, routing: RoutingConfig, clock: Clock, config: Config,
+                 metrics: Metrics, drafter: Drafter, hub: Hub | None = None) -> None:
+        self.repo = repo
+        self.routing = routing
+        self.clock = clock
+        self.config = config
+        self.metrics = metrics
+        self.drafter = drafter
+        self.hub = hub or Hub()
+        self.acd = ACD(routing, clock)
+        self.sessions: dict[str, SessionRecord] = {}      # open sessions only
+        self._last_queue_sent: dict[str, tuple[Any, ...]] = {}
+        self._seat_grace: dict[str, asyncio.TimerHandle] = {}
+        self._seat_state_before_drop: dict[str, str] = {}
+        self._wake = asyncio.Event()
+        self._ticker: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    # -- lifecycle -----------------------------------------------------------
+    async def start(self, *, run_ticker: bool = True) -> None:
+        """Restore every open session from disk, then start the timer loop."""
+        restored = 0
+        for s in await self.repo.open_sessions():
+            if s.state == "active":
+                # The seat's connection did not survive the restart: the caller goes
+                # back to the head of the queue (original enqueue time) with the transcript.
+                s.state, s.seat_id, s.seat_name = "queued", None, None
+                await self.repo.update_session(s.id, state="queued", seat_id=None, seat_name=None)
+            self.sessions[s.id] = s
+            await self._apply(self.acd.enqueue(s.id, s.channel, s.lang, priority=s.priority, enqueued_at=s.enqueued_at))
+            restored += 1
+        if restored:
+            log.info("restored open sessions", extra={"event": "sessions_restored", "count": restored})
+        if run_ticker:
+            self._ticker = asyncio.create_task(self._tick_loop(), name="acd-ticker")
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            try:
+                await self._ticker
+            except asyncio.CancelledError:
+                pass
+        for h in self._seat_grace.values():
+            h.cancel()
+        # 1012 "service restart": the pages reconnect and resume from disk.
+        await self.hub.close_all(1012, b"server restarting")
+
+    async def _tick_loop(self) -> None:
+        period = self.config.queue_update_interval_s
+        while True:
+            nxt = self.acd.next_deadline()
+            delay = period if nxt is None else max(0.0, min(period, nxt - self.clock.now()))
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await self.tick()
+            except Exception:  # the loop must survive anything one tick does
+                log.exception("tick failed", extra={"event": "tick_failed"})
+
+    async def tick(self) -> None:
+        async with self._lock:
+            await self._apply(self.acd.tick())
+        await self.push_queue_status()
+
+    # -- callers ---------------------------------------------------------------
+    async def create_session(self, channel: str, lang: str) -> tuple[SessionRecord, str]:
+        if channel not in LIVE_CHANNELS:
+            raise UnknownChannel(f"channel {channel!r} is not served here; use one of: {', '.join(LIVE_CHANNELS)}")
+        lang = self._check_lang(channel, lang)
+        queue, skill = self.routing.route(channel, lang)
+        now = self.clock.now()
+        token = secrets.token_urlsafe(24)
+        s = SessionRecord(id=uuid.uuid4().hex, channel=channel, lang=lang, state="queued",
+                          token_hash=token_hash(token), queue=queue.name, skill=skill,
+                          priority=self.routing.priority_for(channel), created_at=now, enqueued_at=now)
+        await self.repo.create_session(s)     # on disk before the caller hears of it
+        self.sessions[s.id] = s
+        self.metrics.sessions_created.labels(channel, lang).inc()
+        async with self._lock:
+            await self._apply(self.acd.enqueue(s.id, channel, lang, priority=s.priority, enqueued_at=now))
+        log.info("session created", extra={"event": "session_created", "session": s.id, "channel": channel, "lang": lang})
+        return s, token
+
+    def _check_lang(self, channel: str, lang: Any) -> str:
+        if not isinstance(lang, str) or not lang.strip():
+            raise InvalidField("'lang' must be a language code such as 'en' or 'ja'")
+        code = lang.strip().lower()
+        if channel == "video" and code == "csl":
+            return code
+        served = {l.code for l in languages.foreign_languages()} | {"zh"}
+        if code not in served:
+            raise UnknownLanguage(f"language {lang!r} is not served on the {channel} channel; "
+                                  f"served: {', '.join(sorted(served))}")
+        return code
+
+    async def caller_session(self, session_id: str, token: str | None) -> SessionRecord:
+        s = self.sessions.get(session_id) or await self.repo.get_session(session_id)
+        if s is None or not token or not secrets.compare_digest(s.token_hash, token_hash(token)):
+            # Same answer for "no such session" and "wrong token": ids cannot be probed.
+            raise UnknownSession("no session with that id and token")
+        return s
+
+    def queue_status(self, session_id: str) -> dict[str, Any] | None:
+        s = self.sessions.get(session_id)
+        if s is None or s.state != "queued":
+            return None
+        st = self.acd.status(session_id)
+        return {"type": "queue", "position": st.position, "eta_s": None if st.eta_s is None else round(st.eta_s),
+                "waiting_s": round(st.waiting_s), "seats_online": st.seats_online, "state": st.state}
+
+    def check_text(self, text: Any) -> str:
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidField("'text' must be a non-empty string")
+        if len(text) > self.config.max_message_chars:
+            raise PayloadTooLarge(f"a message may have at most {self.config.max_message_chars} characters, "
+                                  f"this one has {len(text)}")
+        return text
+
+    async def _store(self, s: SessionRecord, sender: str, text: str, client_id: Any, author: str | None) -> MessageRecord:
+        if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= 64):
+            raise InvalidField("'client_id' must be a string of 1 to 64 characters")
+        m = MessageRecord(session_id=s.id, seq=0, sender=sender, text=text, created_at=self.clock.now(),
+                          author=author, client_id=client_id)
+        stored, new = await self.repo.append_message(m)
+        if new:
+            self.metrics.messages.labels(sender).inc()
+        return stored
+
+    async def caller_message(self, s: SessionRecord, client_id: Any, text: Any) -> MessageRecord:
+        if not s.is_open:
+            raise Conflict("this session has ended; start a new one")
+        m = await self._store(s, "caller", self.check_text(text), client_id, None)
+        await self.hub.to_caller(s.id, {"type": "ack", "client_id": m.client_id, "seq": m.seq})
+        await self.hub.to_caller(s.id, message_json(m))
+        if s.state == "active" and s.seat_id:
+            await self.hub.to_seat(s.seat_id, message_json(m))
+        return m
+
+    async def caller_connected(self, s: SessionRecord) -> None:
+        if s.state == "active" and s.seat_id:
+            await self.hub.to_seat(s.seat_id, {"type": "peer", "session": s.id, "present": True})
+
+    async def caller_disconnected(self, s: SessionRecord) -> None:
+        live = self.sessions.get(s.id)
+        if live is not None and live.state == "active" and live.seat_id:
+            await self.hub.to_seat(live.seat_id, {"type": "peer", "session": s.id, "present": False})
+
+    async def caller_end(self, session_id: str) -> None:
+        await self.end_session(session_id, by="caller")
+
+    # -- seats -------------------------------------------------------------------
+    def _seat_of(self, user: UserRecord) -> None:
+        if not user.is_seat:
+            raise Forbidden("this account is not a seat")
+
+    async def seat_connected(self, user: UserRecord) -> list[SessionRecord]:
+        self._seat_of(user)
+        handle = self._seat_grace.pop(user.id, None)
+        if handle is not None:
+            handle.cancel()
+        async with self._lock:
+            try:
+                self.acd.seat(user.id)
+            except Exception:
+                await self._apply(self.acd.login(user.id, user.name, user.seat_kind or "agent", dict(user.skills)))
+            else:
+                held = [s for s in self.sessions.values() if s.seat_id == user.id and s.state == "active"]
+                for s in held:
+                    await self.hub.to_caller(s.id, {"type": "peer", "present": True})
+                if self._seat_state_before_drop.pop(user.id, None) == "available":
+                    await self._apply(self.acd.set_state(user.id, "available"))
+        return [s for s in self.sessions.values() if s.seat_id == user.id and s.state == "active"]
+
+    async def seat_disconnected(self, user: UserRecord) -> None:
+        """The seat's last socket closed.  Give it a grace period to come back."""
+        async with self._lock:
+            try:
+                view = self.acd.seat(user.id)
+            except Exception:
+                return
+            held = [s for s in self.sessions.values() if s.seat_id == user.id and s.state == "active"]
+            state = getattr(view, "state", None)
+            offered = getattr(view, "offer", None) or getattr(view, "offered_session", None)
+            if offered:
+                await self._apply(self.acd.seat_lost(user.id))          # a ringing seat that vanished
+            elif not held and state == "available":
+                self._seat_state_before_drop[user.id] = "available"
+                await self._apply(self.acd.set_state(user.id, "away"))  # never offer to a seat that cannot see it
+            for s in held:
+                await self.hub.to_caller(s.id, {"type": "peer", "present": False})
+        loop = asyncio.get_running_loop()
+        self._seat_grace[user.id] = loop.call_later(
+            self.config.seat_reconnect_grace_s, lambda: asyncio.ensure_future(self._seat_gone(user.id)))
+
+    async def _seat_gone(self, seat_id: str) -> None:
+        self._seat_grace.pop(seat_id, None)
+        self._seat_state_before_drop.pop(seat_id, None)
+        if self.hub.seat_present(seat_id):
+            return
+        async with self._lock:
+            try:
+                self.acd.seat(seat_id)
+            except Exception:
+                return
+            # logout requeues a held session at the head of the queue.
+            await self._apply(self.acd.logout(seat_id))
+        await self.push_queue_status()
+
+    async def seat_set_state(self, user: UserRecord, state: Any) -> None:
+        self._seat_of(user)
+        if state not in ("available", "away"):
+            raise InvalidField("'state' must be 'available' or 'away'")
+        async with self._lock:
+            await self._apply(self.acd.set_state(user.id, state))
+        await self.push_queue_status()
+
+    async def seat_accept(self, user: UserRecord, session_id: Any) -> None:
+        self._seat_of(user)
+        async with self._lock:
+            await self._apply(self.acd.accept(user.id, str(session_id)))
+        await self.push_queue_status()
+
+    async def seat_reject(self, user: UserRecord, session_id: Any) -> None:
+        self._seat_of(user)
+        async with self._lock:
+            await self._apply(self.acd.reject(user.id, str(session_id)))
+        await self.push_queue_status()
+
+    def _held(self, user: UserRecord, session_id: Any) -> SessionRecord:
+        s = self.sessions.get(str(session_id))
+        if s is None or s.state != "active" or s.seat_id != user.id:
+            raise Forbidden("you are not connected to that session")
+        return s
+
+    async def seat_message(self, user: UserRecord, session_id: Any, client_id: Any, text: Any) -> MessageRecord:
+        s = self._held(user, session_id)
+        m = await self._store(s, "seat", self.check_text(text), client_id, user.id)
+        await self.hub.to_seat(user.id, {"type": "ack", "session": s.id, "client_id": m.client_id, "seq": m.seq})
+        await self.hub.to_seat(user.id, message_json(m))
+        await self.hub.to_caller(s.id, message_json(m))
+        return m
+
+    async def seat_end(self, user: UserRecord, session_id: Any) -> None:
+        self._held(user, session_id)
+        await self.end_session(str(session_id), by="seat")
+
+    async def transcript(self, session_id: str) -> list[dict[str, Any]]:
+        return [message_json(m) for m in await self.repo.messages(session_id)]
+
+    # -- ending ------------------------------------------------------------------
+    async def end_session(self, session_id: str, *, by: str) -> Ticket | None:
+        async with self._lock:
+            s = self.sessions.get(session_id)
+            if s is None:
+                return None                                   # already ended: ending twice is harmless
+            now = self.clock.now()
+            ticket = None
+            if s.state == "queued":
+                await self.repo.update_session(s.id, state="abandoned", ended_at=now, ended_by=by)
+                del self.sessions[s.id]
+                await self._apply(self.acd.cancel(s.id))
+                self.metrics.sessions_ended.labels(s.channel, "abandoned").inc()
+            else:
+                ticket = await self._draft_ticket(s, now)
+                await self.repo.end_session_with_ticket(s.id, ended_at=now, ended_by=by, ticket=ticket)
+                del self.sessions[s.id]
+                self.metrics.sessions_ended.labels(s.channel, "handled").inc()
+                self.metrics.tickets.labels(s.channel).inc()
+                if s.seat_id:
+                    await self._apply(self.acd.finish(s.seat_id, s.id))
+            s.state = "ended" if ticket else "abandoned"
+            self._last_queue_sent.pop(s.id, None)
+        await self.hub.to_caller(s.id, {"type": "ended", "by": by, "reference": ticket.number if ticket else None})
+        if ticket is not None and s.seat_id:
+            await self.hub.to_seat(s.seat_id, {"type": "ended", "session": s.id, "by": by,
+                                               "ticket": {"id": ticket.id, "number": ticket.number, "status": ticket.status}})
+        log.info("session ended", extra={"event": "session_ended", "session": s.id, "by": by,
+                                         "ticket": ticket.id if ticket else None})
+        await self.push_queue_status()
+        return ticket
+
+    async def _draft_ticket(self, s: SessionRecord, now: float) -> Ticket:
+        msgs = await self.repo.messages(s.id)
+        fields = await self.drafter.draft(lang=s.lang, channel=s.channel, messages=msgs, reference_time=now)
+        flags = fields.pop("flags", [])
+        day = datetime.fromtimestamp(now, SHANGHAI).date()
+        number = ticket_number(day, await self.repo.next_ticket_number(day.isoformat()))
+        actor = f"seat:{s.seat_id}" if s.seat_id else "system"
+        ticket = Ticket.new_draft(number=number, channel=Channel(s.channel), lang=s.lang,
+                                  text_original=fields.pop("text_original", ""), actor=actor, now=now,
+                                  session_id=s.id, **fields)
+        ticket.draft_fields = {**ticket.draft_fields, "flags": flags} if isinstance(ticket.draft_fields, dict) else {"flags": flags}
+        return ticket
+
+    # -- ACD events -> storage and sockets ------------------------------------------
+    async def _apply(self, events: list[Any]) -> None:
+        for ev in events:
+            await self._apply_one(ev)
+
+    async def _apply_one(self, ev: Any) -> None:
+        E = acd_mod
+        if isinstance(ev, E.Offered):
+            s = self.sessions.get(ev.session_id)
+            if s is None:
+                return
+            await self.hub.to_seat(ev.seat_id, {
+                "type": "offer", "expires_in_s": max(0, round(ev.expires_at - self.clock.now())),
+                "session": {"id": s.id, "channel": s.channel, "lang": s.lang, "priority": s.priority,
+                            "waiting_s": round(self.clock.now() - s.enqueued_at)}})
+        elif isinstance(ev, E.OfferWithdrawn):
+            await self.hub.to_seat(ev.seat_id, {"type": "offer_withdrawn", "session": ev.session_id, "reason": ev.reason})
+        elif isinstance(ev, E.Answered):
+            s = self.sessions.get(ev.session_id)
+            if s is None:
+                return
+            seat = self.acd.seat(ev.seat_id)
+            now = self.clock.now()
+            await self.repo.update_session(s.id, state="active", seat_id=ev.seat_id, seat_name=seat.name, answered_at=now)
+            s.state, s.seat_id, s.seat_name, s.answered_at = "active", ev.seat_id, seat.name, now
+            self._last_queue_sent.pop(s.id, None)
+            self.metrics.queue_wait.labels(s.queue).observe(ev.waited_s)
+            await self.hub.to_caller(s.id, {"type": "connected", "seat": {"name": seat.name}})
+            await self.hub.to_seat(ev.seat_id, {"type": "session", "session": s.public(),
+                                                "caller_present": self.hub.caller_present(s.id),
+                                                "transcript": await self.transcript(s.id)})
+        elif isinstance(ev, E.Requeued):
+            s = self.sessions.get(ev.session_id)
+            if s is None:
+                return
+            if s.state == "active":
+                await self.repo.update_session(s.id, state="queued", seat_id=None, seat_name=None)
+                s.state, s.seat_id, s.seat_name = "queued", None, None
+            self.metrics.requeues.labels(ev.reason).inc()
+            await self.hub.to_caller(s.id, {"type": "requeued", "reason": ev.reason})
+        elif isinstance(ev, E.SeatStateChanged):
+            await self.hub.to_seat(ev.seat_id, {"type": "state", "state": ev.new, "reason": ev.reason,
+                                                "until": getattr(ev, "until", None)})
+
+    # -- live queue position -------------------------------------------------------
+    async def push_queue_status(self) -> None:
+        """Tell each waiting caller their position and wait, when it changed; tell seats the queue sizes."""
+        for sid in [s.id for s in self.sessions.values() if s.state == "queued"]:
+            if not self.hub.caller_present(sid):
+                continue
+            try:
+                msg = self.queue_status(sid)
+            except Exception:  # the session left the ACD between listing and asking
+                continue
+            if msg is None:
+                continue
+            eta = msg["eta_s"]
+            key = (msg["position"], None if eta is None else eta // 5, msg["seats_online"], msg["state"])
+            if self._last_queue_sent.get(sid) != key:
+                self._last_queue_sent[sid] = key
+                await self.hub.to_caller(sid, msg)
+        queues = self.queue_summary()
+        key = tuple((q["queue"], q["skill"], q["waiting"]) for q in queues)
+        if self._last_queue_sent.get("__seats__") != key:
+            self._last_queue_sent["__seats__"] = key
+            for seat_id in list(self.hub.seats):
+                await self.hub.to_seat(seat_id, {"type": "queues", "queues": queues})
+
+    def queue_summary(self) -> list[dict[str, Any]]:
+        return [{"queue": q["queue"], "skill": q["skill"], "waiting": q["waiting"],
+                 "oldest_wait_s": round(q.get("oldest_wait_s") or 0)}
+                for q in self.acd.snapshot().get("queues", [])]
+
+    def snapshot(self) -> dict[str, Any]:
+        """For /metrics: queues, seats by state and kind, open sessions, connections."""
+        snap = self.acd.snapshot()
+        sessions: dict[tuple[str, str], int] = {}
+        for s in self.sessions.values():
+            sessions[(s.channel, s.state)] = sessions.get((s.channel, s.state), 0) + 1
+        return {"queues": snap.get("queues", []), "seats": snap.get("seats_by_state_kind", {}),
+                "sessions": sessions, "connections": self.hub.counts()}

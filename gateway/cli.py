@@ -1,0 +1,173 @@
+"""``hotline-gateway``: serve, and manage seats and users."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import signal
+import sys
+import time
+import uuid
+from typing import Any
+
+from gateway.config import Config, load_config
+from gateway.errors import GatewayError
+
+
+def _add_config_flags(p: argparse.ArgumentParser) -> None:
+    """One flag per configuration field, so every knob has a flag, a variable and a file key."""
+    p.add_argument("--config", help="TOML configuration file (or HOTLINE_CONFIG)")
+    for f in dataclasses.fields(Config):
+        if f.name == "routing":
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        if f.type == "bool":
+            p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
+                           help=f"(HOTLINE_{f.name.upper()})")
+        else:
+            p.add_argument(flag, dest=f.name, default=None, help=f"(HOTLINE_{f.name.upper()})")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    names = {f.name for f in dataclasses.fields(Config)}
+    return load_config(args.config, overrides={k: v for k, v in vars(args).items() if k in names})
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from gateway.logsetup import setup_logging
+    config = _config(args)
+    setup_logging(config.log_level, config.log_format)
+    return asyncio.run(_serve(config))
+
+
+async def _serve(config: Config) -> int:
+    from aiohttp import web
+
+    from gateway.demo import DEMO_PASSWORD, demo_seats
+    from gateway.web.app import create_app
+
+    app = create_app(config)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=10.0)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port)
+    await site.start()
+    port = runner.addresses[0][1] if runner.addresses else config.port
+    host = "localhost" if config.host in ("127.0.0.1", "0.0.0.0", "::") else config.host
+    base = f"http://{host}:{port}"
+    lines = [f"hotline-gateway listening on {base}",
+             f"  caller chat page : {base}/chat",
+             f"  agent console    : {base}/console",
+             f"  health / metrics : {base}/healthz  {base}/metrics",
+             f"  database         : {config.db}"]
+    if config.demo:
+        lines.append(f"  demo seat logins (password '{DEMO_PASSWORD}' for all; demo only):")
+        for s in demo_seats():
+            skills = ", ".join(f"{k}={v}" for k, v in s.skills.items())
+            lines.append(f"    {s.login:<14} {s.kind:<9} {skills}")
+        lines.append("  try it: open the chat page in one tab (pick 日本語), log in as seat-ja in another.")
+    print("\n".join(lines), flush=True)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    print("hotline-gateway: shutting down (finishing writes)", flush=True)
+    await runner.cleanup()
+    return 0
+
+
+def _open_repo(db: str | None):
+    from gateway.storage.sqlite import SQLiteRepository
+    cfg = load_config(overrides={"db": db})
+    repo = SQLiteRepository(cfg.db, synchronous=cfg.sqlite_synchronous)
+    repo.open_sync()
+    return repo
+
+
+def cmd_seats_create(args: argparse.Namespace) -> int:
+    from gateway.acd import parse_skills
+    from gateway.auth import hash_password, new_token
+    from gateway.storage.records import UserRecord
+
+    skills = parse_skills(args.skills)
+    password = args.password or new_token()[:16]
+    repo = _open_repo(args.db)
+    try:
+        repo.create_user_sync(UserRecord(id=uuid.uuid4().hex, login=args.login, name=args.name or args.login,
+                                         role="agent", seat_kind=args.kind, skills=skills,
+                                         password_hash=hash_password(password), created_at=time.time()))
+    finally:
+        repo.close_sync()
+    print(f"seat {args.login} created ({args.kind}; {', '.join(f'{k}={v}' for k, v in skills.items())}); "
+          f"password: {password}")
+    return 0
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    from gateway.auth import new_token, token_hash
+    from gateway.storage.records import UserRecord
+
+    roles = ("agent", "reviewer", "callback", "department", "supervisor", "admin")
+    if args.role not in roles:
+        raise GatewayError(f"role must be one of {', '.join(roles)}", code="invalid_field")
+    if args.role == "department" and not args.department:
+        raise GatewayError("a department user needs --department CODE", code="invalid_field")
+    if args.department:
+        from gateway.domain import catalog
+        catalog.department(args.department)
+    repo = _open_repo(args.db)
+    token = new_token()
+    try:
+        uid = uuid.uuid4().hex
+        login = args.login or f"{args.role}-{uid[:8]}"
+        repo.create_user_sync(UserRecord(id=uid, login=login, name=args.name, role=args.role,
+                                         department=args.department, created_at=time.time()))
+        repo.add_token_sync(token_hash(token), uid, time.time(), None)
+    finally:
+        repo.close_sync()
+    print(f"user {login} ({args.role}) created; access token: {token}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hotline-gateway", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the gateway (pages, API, WebSockets) on one port")
+    _add_config_flags(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    seats = sub.add_parser("seats", help="manage seats").add_subparsers(dest="seats_cmd", required=True)
+    sc = seats.add_parser("create", help="create a seat (agent or volunteer)")
+    sc.add_argument("--login", required=True)
+    sc.add_argument("--name")
+    sc.add_argument("--kind", choices=["agent", "volunteer"], default="agent")
+    sc.add_argument("--skills", required=True, help="e.g. 'lang:ja=4,lang:en=3' or 'sign:csl=5'")
+    sc.add_argument("--password", help="default: a random one, printed")
+    sc.add_argument("--db")
+    sc.set_defaults(func=cmd_seats_create)
+
+    users = sub.add_parser("users", help="manage back-office users").add_subparsers(dest="users_cmd", required=True)
+    uc = users.add_parser("create", help="create a user; prints its access token as the last word")
+    uc.add_argument("--role", required=True)
+    uc.add_argument("--name", required=True)
+    uc.add_argument("--login")
+    uc.add_argument("--department")
+    uc.add_argument("--db")
+    uc.set_defaults(func=cmd_users_create)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except GatewayError as exc:
+        print(f"hotline-gateway: {exc.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Configuration: defaults < TOML file < environment (HOTLINE_*) < command-line flags.
+
+Every operational knob has all three spellings, LibreTranslate-style: the
+field ``max_message_chars`` is ``max_message_chars = 2000`` in the file,
+``HOTLINE_MAX_MESSAGE_CHARS=2000`` in the environment and
+``--max-message-chars 2000`` on ``hotline-gateway serve``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gateway.errors import InvalidField
+
+ENV_PREFIX = "HOTLINE_"
+
+
+@dataclass
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 12345
+    db: str = "var/gateway.sqlite3"
+    # FULL: every commit is fsynced before a message or ticket is acknowledged.
+    sqlite_synchronous: str = "FULL"
+    max_message_chars: int = 2000
+    max_body_bytes: int = 1_048_576
+    max_ws_frame_bytes: int = 65_536
+    seat_reconnect_grace_s: float = 15.0
+    seat_token_ttl_s: float = 12 * 3600.0
+    queue_update_interval_s: float = 1.0
+    demo: bool = False
+    secret_file: str = "var/secret.key"
+    log_level: str = "INFO"
+    log_format: str = "json"          # json | text
+    languages: list[str] = field(default_factory=list)   # empty: all 18
+    routing: dict[str, Any] = field(default_factory=dict)  # empty: gateway.acd.DEFAULT_ROUTING
+
+    def validate(self) -> "Config":
+        if not (0 <= self.port <= 65535):
+            raise InvalidField(f"port must be between 0 and 65535, not {self.port}")
+        for name in ("max_message_chars", "max_body_bytes", "max_ws_frame_bytes"):
+            if getattr(self, name) <= 0:
+                raise InvalidField(f"{name} must be positive")
+        if self.max_ws_frame_bytes < self.max_message_chars * 4 + 256:
+            self.max_ws_frame_bytes = self.max_message_chars * 4 + 256
+        if self.log_format not in ("json", "text"):
+            raise InvalidField("log_format must be 'json' or 'text'")
+        return self
+
+
+def _coerce(name: str, typ: Any, value: Any) -> Any:
+    tname = typ if isinstance(typ, str) else getattr(typ, "__name__", str(typ))
+    try:
+        if tname == "bool":
+            if isinstance(value, bool):
+                return value
+            s = str(value).strip().lower()
+            if s in ("1", "true", "yes", "on"):
+                return True
+            if s in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(value)
+        if tname == "int":
+            return int(value)
+        if tname == "float":
+            return float(value)
+        if tname == "str":
+            return str(value)
+        if tname.startswith("list"):
+            if isinstance(value, str):
+                return [v.strip() for v in value.split(",") if v.strip()]
+            return list(value)
+        if tname.startswith("dict"):
+            if not isinstance(value, Mapping):
+                raise ValueError(value)
+            return dict(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidField(f"configuration value for {name!r} is not a valid {tname}: {value!r}") from exc
+    return value
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None,
+                overrides: Mapping[str, Any] | None = None) -> Config:
+    env = os.environ if env is None else env
+    fields = {f.name: f for f in dataclasses.fields(Config)}
+    values: dict[str, Any] = {}
+    path = path or env.get(ENV_PREFIX + "CONFIG")
+    if path:
+        p = Path(path)
+        if not p.is_file():
+            raise InvalidField(f"configuration file {str(p)!r} does not exist")
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidField(f"configuration file {str(p)!r} is not valid TOML: {exc}") from exc
+        for k, v in data.items():
+            if k not in fields:
+                raise InvalidField(f"unknown configuration key {k!r} in {str(p)!r}")
+            values[k] = _coerce(k, fields[k].type, v)
+    for name, f in fields.items():
+        key = ENV_PREFIX + name.upper()
+        if key in env and name != "routing":
+            values[name] = _coerce(name, f.type, env[key])
+    for k, v in (overrides or {}).items():
+        if v is None:
+            continue
+        if k not in fields:
+            raise InvalidField(f"unknown configuration key {k!r}")
+        values[k] = _coerce(k, fields[k].type, v)
+    return Config(**values).validate()

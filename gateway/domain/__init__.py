@@ -1,0 +1,1 @@
+"""Pure domain code: catalogue, privacy helpers, tickets, workflow and deadlines (no I/O)."""

@@ -1,0 +1,88 @@
+"""Errors that reach a client carry a machine-readable code, an HTTP status and one sentence.
+
+Domain code raises these; the HTTP and WebSocket edges turn them into
+``{"error": {"code": ..., "message": ...}}`` bodies.  Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Base class: ``code`` is stable and machine-readable, ``message`` is for people."""
+
+    code: str = "bad_request"
+    status: int = 400
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+    def to_dict(self) -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class InvalidField(GatewayError):
+    code = "invalid_field"
+    status = 422
+
+
+class BadJson(GatewayError):
+    code = "bad_json"
+    status = 400
+
+
+class PayloadTooLarge(GatewayError):
+    code = "payload_too_large"
+    status = 413
+
+
+class UnknownLanguage(GatewayError):
+    code = "unknown_language"
+    status = 400
+
+
+class UnknownChannel(GatewayError):
+    code = "unknown_channel"
+    status = 400
+
+
+class NotFound(GatewayError):
+    code = "not_found"
+    status = 404
+
+
+class UnknownSession(NotFound):
+    code = "unknown_session"
+
+
+class Unauthorized(GatewayError):
+    code = "unauthorized"
+    status = 401
+
+
+class BadToken(Unauthorized):
+    code = "bad_token"
+
+
+class Forbidden(GatewayError):
+    code = "forbidden"
+    status = 403
+
+
+class IllegalTransition(GatewayError):
+    code = "illegal_transition"
+    status = 409
+
+
+class Conflict(GatewayError):
+    code = "conflict"
+    status = 409
+
+
+class NoRoute(GatewayError):
+    code = "no_route"
+    status = 400

@@ -1,0 +1,1 @@
+"""Storage behind one repository interface; SQLite is the embedded default."""

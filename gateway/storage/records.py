@@ -1,0 +1,68 @@
+"""Plain records that cross the repository boundary (tickets use the domain's own Ticket)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class UserRecord:
+    id: str
+    login: str
+    name: str
+    role: str
+    department: str | None = None
+    seat_kind: str | None = None          # 'agent' | 'volunteer' | None
+    skills: dict[str, int] = field(default_factory=dict)
+    password_hash: str | None = None
+    created_at: float = 0.0
+    disabled: bool = False
+
+    @property
+    def is_seat(self) -> bool:
+        return self.seat_kind is not None
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "login": self.login, "name": self.name, "role": self.role,
+                "department": self.department, "seat_kind": self.seat_kind, "skills": dict(self.skills)}
+
+
+@dataclass
+class SessionRecord:
+    id: str
+    channel: str
+    lang: str
+    state: str                  # queued | active | ended | abandoned
+    token_hash: str
+    queue: str
+    skill: str
+    priority: int
+    created_at: float
+    enqueued_at: float
+    answered_at: float | None = None
+    ended_at: float | None = None
+    ended_by: str | None = None
+    seat_id: str | None = None
+    seat_name: str | None = None
+    ticket_id: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in ("queued", "active")
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "channel": self.channel, "lang": self.lang, "state": self.state}
+
+
+@dataclass
+class MessageRecord:
+    session_id: str
+    seq: int
+    sender: str                 # caller | seat | system
+    text: str
+    created_at: float
+    author: str | None = None
+    client_id: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)

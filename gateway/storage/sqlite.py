@@ -1,0 +1,305 @@
+"""SQLite implementation of the Repository: WAL mode, migrations, group commit."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+from gateway.domain.ticket import Ticket
+from gateway.errors import Conflict
+from gateway.storage.engine import SQLiteEngine
+from gateway.storage.records import MessageRecord, SessionRecord, UserRecord
+
+_SESSION_FIELDS = {
+    "state", "answered_at", "ended_at", "ended_by", "seat_id", "seat_name", "ticket_id",
+    "enqueued_at", "priority", "meta",
+}
+
+
+def migrations() -> list[tuple[int, str]]:
+    """(version, sql) for every file in migrations/, in order."""
+    folder = resources.files("gateway.storage") / "migrations"
+    out = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            out.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+def _migrate(conn: sqlite3.Connection) -> int:
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
+    done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+    current = max(done, default=0)
+    for version, sql in migrations():
+        if version in done:
+            continue
+        # executescript() would COMMIT our transaction; run statements one by one instead.
+        for stmt in _split_sql(sql):
+            conn.execute(stmt)
+        conn.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, time.time()))
+        current = version
+    return current
+
+
+def _split_sql(sql: str) -> list[str]:
+    lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
+    stmts, buf = [], ""
+    for ln in lines:
+        buf += ln + "\n"
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                stmts.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        stmts.append(buf.strip())
+    return stmts
+
+
+def _user(row: sqlite3.Row) -> UserRecord:
+    return UserRecord(id=row["id"], login=row["login"], name=row["name"], role=row["role"],
+                      department=row["department"], seat_kind=row["seat_kind"],
+                      skills=json.loads(row["skills"]), password_hash=row["password_hash"],
+                      created_at=row["created_at"], disabled=bool(row["disabled"]))
+
+
+def _session(row: sqlite3.Row) -> SessionRecord:
+    d = dict(row)
+    d["meta"] = json.loads(d["meta"])
+    return SessionRecord(**d)
+
+
+def _message(row: sqlite3.Row) -> MessageRecord:
+    d = dict(row)
+    d["meta"] = json.loads(d["meta"])
+    return MessageRecord(**d)
+
+
+class SQLiteRepository:
+    """The embedded default store.  ``path`` is a file on disk (":memory:" only for quick checks)."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL",
+                 on_commit: Callable[[int, float], None] | None = None) -> None:
+        self.path = str(path)
+        self.engine = SQLiteEngine(path, synchronous=synchronous, on_commit=on_commit)
+        self._version = 0
+
+    # -- lifecycle -----------------------------------------------------------
+    async def open(self) -> None:
+        self.engine.start()
+        self._version = await self.engine.run(_migrate)
+
+    def open_sync(self) -> None:
+        """For the CLI: open and migrate without an event loop."""
+        self.engine.start()
+        self._version = self.engine.run_sync(_migrate)
+
+    async def close(self) -> None:
+        self.engine.stop()
+
+    def close_sync(self) -> None:
+        self.engine.stop()
+
+    async def ping(self) -> bool:
+        return await self.engine.run(lambda c: c.execute("SELECT 1").fetchone()[0] == 1)
+
+    async def schema_version(self) -> int:
+        return await self.engine.run(lambda c: c.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0])
+
+    # -- users -----------------------------------------------------------------
+    @staticmethod
+    def _insert_user(conn: sqlite3.Connection, u: UserRecord) -> UserRecord:
+        try:
+            conn.execute(
+                "INSERT INTO users (id, login, name, role, department, seat_kind, skills, password_hash, created_at, disabled)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (u.id, u.login, u.name, u.role, u.department, u.seat_kind, json.dumps(u.skills),
+                 u.password_hash, u.created_at, int(u.disabled)))
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"a user with login {u.login!r} already exists") from exc
+        return u
+
+    async def create_user(self, user: UserRecord) -> UserRecord:
+        return await self.engine.run(lambda c: self._insert_user(c, user))
+
+    def create_user_sync(self, user: UserRecord) -> UserRecord:
+        return self.engine.run_sync(lambda c: self._insert_user(c, user))
+
+    async def get_user(self, user_id: str) -> UserRecord | None:
+        def q(c: sqlite3.Connection) -> UserRecord | None:
+            row = c.execute("SELECT * FROM users WHERE id=?", (user_id,)).fetchone()
+            return _user(row) if row else None
+        return await self.engine.run(q)
+
+    def _by_login(self, c: sqlite3.Connection, login: str) -> UserRecord | None:
+        row = c.execute("SELECT * FROM users WHERE login=?", (login,)).fetchone()
+        return _user(row) if row else None
+
+    async def get_user_by_login(self, login: str) -> UserRecord | None:
+        return await self.engine.run(lambda c: self._by_login(c, login))
+
+    def get_user_by_login_sync(self, login: str) -> UserRecord | None:
+        return self.engine.run_sync(lambda c: self._by_login(c, login))
+
+    async def list_users(self, *, role: str | None = None) -> list[UserRecord]:
+        def q(c: sqlite3.Connection) -> list[UserRecord]:
+            if role is None:
+                rows = c.execute("SELECT * FROM users ORDER BY login").fetchall()
+            else:
+                rows = c.execute("SELECT * FROM users WHERE role=? ORDER BY login", (role,)).fetchall()
+            return [_user(r) for r in rows]
+        return await self.engine.run(q)
+
+    async def add_token(self, token_hash: str, user_id: str, created_at: float, expires_at: float | None) -> None:
+        await self.engine.run(lambda c: c.execute(
+            "INSERT INTO auth_tokens (token_hash, user_id, created_at, expires_at) VALUES (?,?,?,?)",
+            (token_hash, user_id, created_at, expires_at)))
+
+    def add_token_sync(self, token_hash: str, user_id: str, created_at: float, expires_at: float | None) -> None:
+        self.engine.run_sync(lambda c: c.execute(
+            "INSERT INTO auth_tokens (token_hash, user_id, created_at, expires_at) VALUES (?,?,?,?)",
+            (token_hash, user_id, created_at, expires_at)))
+
+    async def user_for_token(self, token_hash: str, now: float) -> UserRecord | None:
+        def q(c: sqlite3.Connection) -> UserRecord | None:
+            row = c.execute(
+                "SELECT u.* FROM auth_tokens t JOIN users u ON u.id = t.user_id"
+                " WHERE t.token_hash=? AND t.revoked=0 AND (t.expires_at IS NULL OR t.expires_at > ?)"
+                " AND u.disabled=0", (token_hash, now)).fetchone()
+            return _user(row) if row else None
+        return await self.engine.run(q)
+
+    async def revoke_token(self, token_hash: str) -> None:
+        await self.engine.run(lambda c: c.execute("UPDATE auth_tokens SET revoked=1 WHERE token_hash=?", (token_hash,)))
+
+    # -- sessions and messages ------------------------------------------------
+    async def create_session(self, s: SessionRecord) -> None:
+        def q(c: sqlite3.Connection) -> None:
+            c.execute(
+                "INSERT INTO sessions (id, channel, lang, state, token_hash, queue, skill, priority, created_at,"
+                " enqueued_at, answered_at, ended_at, ended_by, seat_id, seat_name, ticket_id, meta)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (s.id, s.channel, s.lang, s.state, s.token_hash, s.queue, s.skill, s.priority, s.created_at,
+                 s.enqueued_at, s.answered_at, s.ended_at, s.ended_by, s.seat_id, s.seat_name, s.ticket_id,
+                 json.dumps(s.meta)))
+        await self.engine.run(q)
+
+    async def get_session(self, session_id: str) -> SessionRecord | None:
+        def q(c: sqlite3.Connection) -> SessionRecord | None:
+            row = c.execute("SELECT * FROM sessions WHERE id=?", (session_id,)).fetchone()
+            return _session(row) if row else None
+        return await self.engine.run(q)
+
+    @staticmethod
+    def _update_session(c: sqlite3.Connection, session_id: str, fields: dict[str, Any]) -> None:
+        bad = set(fields) - _SESSION_FIELDS
+        if bad:
+            raise ValueError(f"not updatable session fields: {sorted(bad)}")
+        if "meta" in fields:
+            fields = {**fields, "meta": json.dumps(fields["meta"])}
+        cols = ", ".join(f"{k}=?" for k in fields)
+        cur = c.execute(f"UPDATE sessions SET {cols} WHERE id=?", (*fields.values(), session_id))
+        if cur.rowcount != 1:
+            raise KeyError(session_id)
+
+    async def update_session(self, session_id: str, **fields: Any) -> None:
+        await self.engine.run(lambda c: self._update_session(c, session_id, fields))
+
+    async def open_sessions(self) -> list[SessionRecord]:
+        def q(c: sqlite3.Connection) -> list[SessionRecord]:
+            rows = c.execute("SELECT * FROM sessions WHERE state IN ('queued','active')"
+                             " ORDER BY priority DESC, enqueued_at ASC").fetchall()
+            return [_session(r) for r in rows]
+        return await self.engine.run(q)
+
+    async def append_message(self, m: MessageRecord) -> tuple[MessageRecord, bool]:
+        def q(c: sqlite3.Connection) -> tuple[MessageRecord, bool]:
+            if m.client_id is not None:
+                row = c.execute("SELECT * FROM messages WHERE session_id=? AND client_id=?",
+                                (m.session_id, m.client_id)).fetchone()
+                if row is not None:
+                    return _message(row), False
+            seq = c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id=?",
+                            (m.session_id,)).fetchone()[0]
+            c.execute("INSERT INTO messages (session_id, seq, sender, author, text, client_id, created_at, meta)"
+                      " VALUES (?,?,?,?,?,?,?,?)",
+                      (m.session_id, seq, m.sender, m.author, m.text, m.client_id, m.created_at, json.dumps(m.meta)))
+            m.seq = seq
+            return m, True
+        return await self.engine.run(q)
+
+    async def messages(self, session_id: str, after_seq: int = 0) -> list[MessageRecord]:
+        def q(c: sqlite3.Connection) -> list[MessageRecord]:
+            rows = c.execute("SELECT * FROM messages WHERE session_id=? AND seq>? ORDER BY seq",
+                             (session_id, after_seq)).fetchall()
+            return [_message(r) for r in rows]
+        return await self.engine.run(q)
+
+    # -- tickets -------------------------------------------------------------
+    async def next_ticket_number(self, day: str) -> int:
+        def q(c: sqlite3.Connection) -> int:
+            c.execute("INSERT INTO ticket_counters (day, seq) VALUES (?, 1)"
+                      " ON CONFLICT(day) DO UPDATE SET seq = seq + 1", (day,))
+            return c.execute("SELECT seq FROM ticket_counters WHERE day=?", (day,)).fetchone()[0]
+        return await self.engine.run(q)
+
+    @staticmethod
+    def _write_ticket(c: sqlite3.Connection, t: Ticket, insert: bool) -> None:
+        data = t.to_dict()
+        history = data.pop("history", [])
+        cols = (t.number, t.status, str(t.channel), t.lang, t.category, t.department, t.district,
+                t.session_id, t.deadline, t.created_at, t.updated_at, json.dumps(data, ensure_ascii=False))
+        if insert:
+            c.execute("INSERT INTO tickets (number, status, channel, lang, category, department, district,"
+                      " session_id, deadline, created_at, updated_at, data, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                      (*cols, t.id))
+            stored = 0
+        else:
+            cur = c.execute("UPDATE tickets SET number=?, status=?, channel=?, lang=?, category=?, department=?,"
+                            " district=?, session_id=?, deadline=?, created_at=?, updated_at=?, data=? WHERE id=?",
+                            (*cols, t.id))
+            if cur.rowcount != 1:
+                raise KeyError(t.id)
+            stored = c.execute("SELECT COUNT(*) FROM ticket_history WHERE ticket_id=?", (t.id,)).fetchone()[0]
+        for idx, h in enumerate(history):
+            if idx < stored:
+                continue
+            c.execute("INSERT INTO ticket_history (ticket_id, idx, at, actor, action, field, old, new, reason)"
+                      " VALUES (?,?,?,?,?,?,?,?,?)",
+                      (t.id, idx, h["at"], h["actor"], h["action"], h.get("field"),
+                       json.dumps(h.get("old"), ensure_ascii=False), json.dumps(h.get("new"), ensure_ascii=False),
+                       h.get("reason")))
+
+    async def insert_ticket(self, ticket: Ticket) -> None:
+        await self.engine.run(lambda c: self._write_ticket(c, ticket, insert=True))
+
+    async def save_ticket(self, ticket: Ticket) -> None:
+        await self.engine.run(lambda c: self._write_ticket(c, ticket, insert=False))
+
+    async def get_ticket(self, ticket_id: str) -> Ticket | None:
+        def q(c: sqlite3.Connection) -> Ticket | None:
+            row = c.execute("SELECT data FROM tickets WHERE id=?", (ticket_id,)).fetchone()
+            if row is None:
+                return None
+            data = json.loads(row["data"])
+            data["history"] = [
+                {"at": h["at"], "actor": h["actor"], "action": h["action"], "field": h["field"],
+                 "old": json.loads(h["old"]) if h["old"] is not None else None,
+                 "new": json.loads(h["new"]) if h["new"] is not None else None, "reason": h["reason"]}
+                for h in c.execute("SELECT * FROM ticket_history WHERE ticket_id=? ORDER BY idx", (ticket_id,))
+            ]
+            return Ticket.from_dict(data)
+        return await self.engine.run(q)
+
+    async def end_session_with_ticket(self, session_id: str, *, ended_at: float, ended_by: str,
+                                      ticket: Ticket | None) -> None:
+        def q(c: sqlite3.Connection) -> None:
+            if ticket is not None:
+                self._write_ticket(c, ticket, insert=True)
+            self._update_session(c, session_id, {"state": "ended", "ended_at": ended_at, "ended_by": ended_by,
+                                                 "ticket_id": ticket.id if ticket else None})
+        await self.engine.run(q)

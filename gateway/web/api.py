@@ -1,0 +1,156 @@
+"""HTTP handlers: health, metrics, languages, catalog, caller sessions, seat login, queues."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiohttp import web
+
+import languages
+from gateway import __version__
+from gateway.auth import new_token, token_hash, verify_password
+from gateway.domain import catalog
+from gateway.errors import Forbidden, InvalidField, Unauthorized
+from gateway.metrics import CONTENT_TYPE
+from gateway.storage.records import UserRecord
+from gateway.web.keys import CLOCK, CONFIG, METRICS, REPO, SERVICE
+from gateway.web.middleware import read_json
+
+routes = web.RouteTableDef()
+
+
+def bearer(request: web.Request) -> str | None:
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip() or None
+    return None
+
+
+async def current_user(request: web.Request, token: str | None = None) -> UserRecord:
+    token = token or bearer(request)
+    if not token:
+        raise Unauthorized("log in first: send 'Authorization: Bearer <token>'")
+    user = await request.app[REPO].user_for_token(token_hash(token), request.app[CLOCK].now())
+    if user is None:
+        raise Unauthorized("the token is unknown, revoked or expired; log in again")
+    return user
+
+
+async def current_seat(request: web.Request) -> UserRecord:
+    user = await current_user(request)
+    if not user.is_seat:
+        raise Forbidden("only seats (agents and volunteers) may do this")
+    return user
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    t0 = time.perf_counter()
+    ok = await request.app[REPO].ping()
+    return web.json_response({"status": "ok" if ok else "degraded", "db": "ok" if ok else "error",
+                              "db_ms": round((time.perf_counter() - t0) * 1000, 2), "version": __version__},
+                             status=200 if ok else 503)
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    return web.Response(body=request.app[METRICS].render(), headers={"Content-Type": CONTENT_TYPE})
+
+
+def _lang_json(lang: languages.Language, targets: list[str]) -> dict[str, Any]:
+    return {"code": lang.code, "name": lang.en, "native": lang.native, "dir": lang.dir, "targets": targets}
+
+
+@routes.get("/api/v1/languages")
+async def list_languages(request: web.Request) -> web.Response:
+    show_all = request.query.get("all") in ("1", "true")
+    langs = languages.all_languages() if show_all else languages.foreign_languages()
+    # Targets: every served language is translated to and from Chinese (pivoting as needed);
+    # what is installed is reported by translate/ once a model exists.
+    out = [_lang_json(l, ["zh"] if l.code != "zh" else [x.code for x in languages.foreign_languages()])
+           for l in langs]
+    return web.json_response(out)
+
+
+@routes.get("/api/v1/languages/{code}/strings")
+async def language_strings(request: web.Request) -> web.Response:
+    lang = languages.get(request.match_info["code"])
+    return web.json_response({"lang": lang.code, "dir": lang.dir, "strings": languages.ui_strings(lang.code)})
+
+
+@routes.get("/api/v1/catalog")
+async def get_catalog(request: web.Request) -> web.Response:
+    return web.json_response({
+        "categories": [{"code": c.code, "zh": c.zh, "en": c.en, "limit_working_days": c.limit_working_days}
+                       for c in catalog.categories()],
+        "departments": [{"code": d.code, "zh": d.zh, "en": d.en} for d in catalog.departments()],
+        "districts": [{"code": d.code, "zh": d.zh, "en": d.en} for d in catalog.districts()],
+        "ticket_states": list(catalog.TICKET_STATES),
+    })
+
+
+@routes.post("/api/v1/sessions")
+async def create_session(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    channel = body.get("channel", "chat")
+    if not isinstance(channel, str):
+        raise InvalidField("'channel' must be a string such as 'chat'")
+    service = request.app[SERVICE]
+    s, token = await service.create_session(channel.strip().lower(), body.get("lang"))
+    return web.json_response({
+        "id": s.id, "token": token, "channel": s.channel, "lang": s.lang, "state": s.state,
+        "ws_url": f"/ws/caller?session={s.id}&token={token}",
+        "queue": service.queue_status(s.id),
+    }, status=201)
+
+
+@routes.get("/api/v1/sessions/{id}")
+async def get_session(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    sid = request.match_info["id"]
+    token = bearer(request) or request.query.get("token")
+    try:
+        s = await service.caller_session(sid, token)
+    except Exception:
+        seat = await current_seat(request)      # a seat may read a session it handled
+        s = await request.app[REPO].get_session(sid)
+        if s is None or s.seat_id != seat.id:
+            raise Forbidden("you did not handle that session")
+    live = service.sessions.get(sid, s)
+    return web.json_response({**live.public(), "queue": service.queue_status(sid),
+                              "transcript": await service.transcript(sid)})
+
+
+@routes.post("/api/v1/auth/login")
+async def login(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    login_name, password = body.get("login"), body.get("password")
+    if not isinstance(login_name, str) or not isinstance(password, str):
+        raise InvalidField("send 'login' and 'password' as strings")
+    repo = request.app[REPO]
+    user = await repo.get_user_by_login(login_name.strip())
+    if user is None or user.disabled or not verify_password(password, user.password_hash):
+        raise Unauthorized("wrong login or password")
+    token = new_token()
+    now = request.app[CLOCK].now()
+    await repo.add_token(token_hash(token), user.id, now, now + request.app[CONFIG].seat_token_ttl_s)
+    seat = None
+    if user.is_seat:
+        seat = {"id": user.id, "name": user.name, "kind": user.seat_kind, "skills": user.skills}
+    return web.json_response({"token": token, "user": {"id": user.id, "name": user.name, "role": user.role},
+                              "seat": seat})
+
+
+@routes.post("/api/v1/auth/logout")
+async def logout(request: web.Request) -> web.Response:
+    token = bearer(request)
+    if token:
+        await request.app[REPO].revoke_token(token_hash(token))
+    return web.Response(status=204)
+
+
+@routes.get("/api/v1/queues")
+async def queues(request: web.Request) -> web.Response:
+    await current_seat(request)
+    return web.json_response(request.app[SERVICE].queue_summary())

@@ -1,0 +1,76 @@
+"""The aiohttp application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from gateway.acd import RoutingConfig, DEFAULT_ROUTING
+from gateway.chat.drafting import Drafter, TranscriptDrafter
+from gateway.chat.service import ChatService
+from gateway.clock import Clock, SystemClock
+from gateway.config import Config
+from gateway.demo import demo_users
+from gateway.metrics import Metrics
+from gateway.storage.sqlite import SQLiteRepository
+from gateway.web import api, tickets, ws
+from gateway.web.keys import CLOCK, CONFIG, METRICS, REPO, SERVICE
+from gateway.web.middleware import errors_middleware
+from gateway.web.pages import add_page_routes, security_headers
+
+log = logging.getLogger("gateway.app")
+
+
+def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter | None = None,
+               run_ticker: bool = True) -> web.Application:
+    """Build the app.  Storage opens on start-up and closes on clean-up."""
+    import languages
+    languages.configure(config.languages or None)
+    clock = clock or SystemClock()
+    metrics = Metrics()
+    repo = SQLiteRepository(config.db, synchronous=config.sqlite_synchronous, on_commit=metrics.on_commit)
+    routing = RoutingConfig.from_dict(config.routing or DEFAULT_ROUTING)
+    service = ChatService(repo=repo, routing=routing, clock=clock, config=config, metrics=metrics,
+                          drafter=drafter or TranscriptDrafter())
+    metrics.attach_live(service.snapshot)
+
+    app = web.Application(middlewares=[errors_middleware], client_max_size=config.max_body_bytes)
+    app[CONFIG] = config
+    app[CLOCK] = clock
+    app[METRICS] = metrics
+    app[REPO] = repo
+    app[SERVICE] = service
+    app.add_routes(api.routes)
+    app.add_routes(tickets.routes)
+    app.add_routes(ws.routes)
+    add_page_routes(app)
+    app.on_response_prepare.append(security_headers)
+
+    async def on_startup(app: web.Application) -> None:
+        await repo.open()
+        if config.demo:
+            await seed_demo(repo, clock.now())
+        await service.start(run_ticker=run_ticker)
+        log.info("gateway started", extra={"event": "started", "db": config.db})
+
+    async def on_shutdown(app: web.Application) -> None:
+        await service.stop()          # stop timers, close sockets with 1012 so pages reconnect
+
+    async def on_cleanup(app: web.Application) -> None:
+        await repo.close()            # drains and commits whatever is queued
+        log.info("gateway stopped", extra={"event": "stopped"})
+
+    app.on_startup.append(on_startup)
+    app.on_shutdown.append(on_shutdown)
+    app.on_cleanup.append(on_cleanup)
+    return app
+
+
+async def seed_demo(repo: SQLiteRepository, now: float) -> int:
+    created = 0
+    for user in demo_users(now):
+        if await repo.get_user_by_login(user.login) is None:
+            await repo.create_user(user)
+            created += 1
+    return created

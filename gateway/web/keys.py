@@ -1,0 +1,17 @@
+"""Typed application keys for shared state (aiohttp ``web.AppKey``)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.chat.service import ChatService
+from gateway.clock import Clock
+from gateway.config import Config
+from gateway.metrics import Metrics
+from gateway.storage.sqlite import SQLiteRepository
+
+CONFIG = web.AppKey("config", Config)
+CLOCK = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
+REPO = web.AppKey("repo", SQLiteRepository)
+SERVICE = web.AppKey("service", ChatService)
+METRICS = web.AppKey("metrics", Metrics)

@@ -1,0 +1,36 @@
+"""The pages: plain files from static/, no build step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+PAGES = {"/": "index.html", "/chat": "caller/chat.html", "/console": "console/index.html"}
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "media-src 'self' blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'")
+
+
+def add_page_routes(app: web.Application, static_dir: Path = STATIC_DIR) -> None:
+    for path, file in PAGES.items():
+        target = static_dir / file
+
+        async def page(request: web.Request, target: Path = target) -> web.StreamResponse:
+            if not target.is_file():
+                raise web.HTTPNotFound()
+            return web.FileResponse(target, headers={"Content-Type": "text/html; charset=utf-8"})
+
+        app.router.add_get(path, page)
+    app.router.add_static("/static/", static_dir, follow_symlinks=False)
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    ctype = response.headers.get("Content-Type", "")
+    if ctype.startswith("text/html"):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("Cache-Control", "no-store")

@@ -1,0 +1,421 @@
+/* Caller chat page: language picker -> start -> queue -> chat -> ended.
+ * Speaks docs/PROTOCOL.md (POST /api/v1/sessions, WebSocket /ws/caller).
+ * No innerHTML anywhere: server and user text goes in with textContent only. */
+(function () {
+  "use strict";
+  var H = window.Hotline;
+  var $ = H.$;
+  var STORE = "hotline.caller.session";
+  var RTL = { ar: 1, fa: 1, he: 1, ur: 1, ps: 1, ug: 1 };
+  var FATAL = { bad_token: 1, unknown_session: 1, unauthorized: 1 };
+  var RESEND_MS = 8000;
+
+  var strings = {};
+  var languages = null;       // [{code, name, native, dir}] once loaded
+  var lang = null;
+  var session = null;         // {id, token, ws_url, lang, queue, ended, reference, by}
+  var sock = null;
+  var transcript = null;
+  var phase = "idle";         // idle | queued | connected | ended
+  var seatName = null;
+  var peerPresent = true;
+  var sockStatus = "stopped";
+  var everOpened = false;
+  var wantEnd = false;
+  var sentAt = new Map();     // client_id -> last send time
+  var resendTimer = null;
+
+  function t(key, values) {
+    var s = Object.prototype.hasOwnProperty.call(strings, key) ? strings[key] : H.CALLER_STRINGS_EN[key];
+    if (s === undefined || s === null) s = key;
+    return values ? H.format(s, values) : String(s);
+  }
+
+  /* ---------- storage (sessionStorage may be unavailable in private modes) ---------- */
+  function loadSession() {
+    try { return JSON.parse(window.sessionStorage.getItem(STORE) || "null"); } catch (e) { return null; }
+  }
+  function saveSession() {
+    try { if (session) window.sessionStorage.setItem(STORE, JSON.stringify(session)); } catch (e) { /* ignore */ }
+  }
+  function clearSession() {
+    try { window.sessionStorage.removeItem(STORE); } catch (e) { /* ignore */ }
+  }
+
+  /* ---------- views ---------- */
+  function showView(name) {
+    ["picker", "start", "chat"].forEach(function (v) { H.show("view-" + v, v === name); });
+    H.show("change-lang", name === "start");
+  }
+
+  function showError(text, retry) {
+    H.setText("page-error-text", text);
+    H.show("page-error-retry", !!retry);
+    $("page-error-retry").onclick = retry ? function () { hideError(); retry(); } : null;
+    H.show("page-error", true);
+  }
+  function hideError() { H.show("page-error", false); }
+
+  function errorText(err) {
+    var detail = err && err.message ? " (" + (err.code ? err.code + ": " : "") + err.message + ")" : "";
+    return t("error_generic") + detail;
+  }
+
+  function applyStrings() {
+    document.querySelectorAll("[data-i18n]").forEach(function (n) { n.textContent = t(n.getAttribute("data-i18n")); });
+    document.querySelectorAll("[data-i18n-placeholder]").forEach(function (n) {
+      n.setAttribute("placeholder", t(n.getAttribute("data-i18n-placeholder")));
+    });
+    document.title = "12345 · " + t("title");
+    renderState();
+    if (session && session.queue) renderQueue(session.queue);
+  }
+
+  function languageEntry(code) {
+    if (!languages) return null;
+    for (var i = 0; i < languages.length; i++) if (languages[i].code === code) return languages[i];
+    return null;
+  }
+
+  function setLanguage(code) {
+    var entry = languageEntry(code);
+    var dir = entry && entry.dir ? entry.dir : RTL[code] ? "rtl" : "ltr";
+    lang = code;
+    document.documentElement.setAttribute("lang", code);
+    document.documentElement.setAttribute("dir", dir === "rtl" ? "rtl" : "ltr");
+    return H.api("/api/v1/languages/" + encodeURIComponent(code) + "/strings")
+      .then(function (s) { strings = s && typeof s === "object" ? s : {}; })
+      .catch(function () { strings = {}; })
+      .then(applyStrings);
+  }
+
+  /* ---------- language picker ---------- */
+  function fetchLanguages() {
+    return H.api("/api/v1/languages").then(function (list) {
+      languages = Array.isArray(list) ? list : [];
+      return languages;
+    });
+  }
+
+  function renderPicker() {
+    var box = $("language-list");
+    while (box.firstChild) box.removeChild(box.firstChild);
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-labelledby", "picker-heading");
+    (languages || []).forEach(function (l) {
+      var b = H.el("button", { type: "button", class: "lang-btn", "data-lang": l.code, lang: l.code, dir: l.dir === "rtl" ? "rtl" : "ltr" }, [
+        H.el("span", { class: "lang-native", text: l.native || l.name || l.code }),
+        l.name && l.name !== l.native ? H.el("span", { class: "lang-english", lang: "en", dir: "ltr", text: l.name }) : null
+      ]);
+      b.addEventListener("click", function () { chooseLanguage(l.code); });
+      box.appendChild(b);
+    });
+    H.show("picker-loading", false);
+  }
+
+  function showPicker() {
+    showView("picker");
+    if (languages) { renderPicker(); return; }
+    H.setText("picker-loading", "…");
+    H.show("picker-loading", true);
+    fetchLanguages().then(renderPicker, function (err) {
+      H.setText("picker-loading", "");
+      showError("Error / 错误: " + (err.message || err.code), showPicker);
+    });
+  }
+
+  function chooseLanguage(code) {
+    hideError();
+    setLanguage(code).then(function () {
+      showView("start");
+      $("start-chat").focus();
+    });
+  }
+
+  /* ---------- starting and resuming ---------- */
+  function startChat() {
+    var btn = $("start-chat");
+    if (btn.disabled) return;
+    btn.disabled = true;
+    btn.textContent = t("starting");
+    hideError();
+    H.api("/api/v1/sessions", { method: "POST", body: { channel: "chat", lang: lang } })
+      .then(function (res) {
+        session = { id: res.id, token: res.token, ws_url: res.ws_url, lang: res.lang || lang, queue: res.queue || null };
+        saveSession();
+        enterChat(res.state === "queued" || !res.state ? "queued" : res.state);
+      })
+      .catch(function (err) { showError(errorText(err), startChat); })
+      .then(function () { btn.disabled = false; btn.textContent = t("start_chat"); });
+  }
+
+  function enterChat(state) {
+    transcript.clear();
+    phase = phaseFor(state);
+    peerPresent = true;
+    seatName = null;
+    everOpened = false;
+    wantEnd = false;
+    showView("chat");
+    H.show("ended-panel", false);
+    H.show("chat-form", true);
+    H.show("end-chat", true);
+    $("end-chat").disabled = false;
+    if (session.queue) renderQueue(session.queue);
+    else { H.setText("queue-position", "…"); H.setText("queue-eta", ""); }
+    H.show("queue-status", phase === "queued");
+    renderState();
+    connect();
+    $("chat-input").focus();
+  }
+
+  function phaseFor(state) {
+    if (state === "ended" || state === "closed") return "ended";
+    if (!state || state === "queued" || state === "waiting" || state === "offered" || state === "requeued") return "queued";
+    return "connected";
+  }
+
+  function connect() {
+    if (sock) sock.stop();
+    sock = new H.ReconnectingSocket({
+      url: function () { return H.wsUrl(session.ws_url || "/ws/caller", { session: session.id, token: session.token }); },
+      onMessage: onMessage,
+      onStatus: function (s) {
+        sockStatus = s;
+        if (s === "open") everOpened = true;
+        renderState();
+      },
+      onFailure: function (n) { if (n % 3 === 0) verifySession(); }
+    });
+    sock.start();
+    clearInterval(resendTimer);
+    resendTimer = setInterval(resendPending, RESEND_MS / 2);
+  }
+
+  /* The socket keeps failing: is the session still there? */
+  function verifySession() {
+    if (!session) return;
+    H.api("/api/v1/sessions/" + encodeURIComponent(session.id), { token: session.token }).then(
+      function (s) { if (s && phaseFor(s.state) === "ended") onEnded({ by: null, reference: null }); },
+      function (err) { if (err.status === 401 || err.status === 403 || err.status === 404) sessionLost(); }
+    );
+  }
+
+  function sessionLost() {
+    if (sock) sock.stop();
+    clearInterval(resendTimer);
+    clearSession();
+    phase = "ended";
+    H.show("queue-status", false);
+    H.show("chat-form", false);
+    H.show("end-chat", false);
+    H.setText("ended-text", t("error_session_lost"));
+    H.show("reference-line", false);
+    H.show("ended-panel", true);
+    renderState();
+  }
+
+  /* ---------- rendering ---------- */
+  function renderQueue(q) {
+    if (!q) return;
+    H.setText("queue-position", typeof q.position === "number" ? t("queue_position", { n: q.position }) : "…");
+    var unknown = q.eta_s === null || q.eta_s === undefined || q.seats_online === false;
+    var eta = $("queue-eta");
+    eta.textContent = unknown ? t("eta_unknown") : t("eta", { n: Math.max(1, Math.ceil(Number(q.eta_s) / 60)) });
+    eta.classList.toggle("eta-unknown", unknown);
+  }
+
+  function renderState() {
+    var text, key;
+    if (phase === "ended") { key = "ended"; text = t("ended"); }
+    else if (sockStatus === "waiting" || (sockStatus === "connecting" && everOpened)) { key = "reconnecting"; text = t("reconnecting"); }
+    else if (sockStatus !== "open") { key = "connecting"; text = t("connecting"); }
+    else if (phase === "connected" && !peerPresent) { key = "agent-disconnected"; text = t("agent_disconnected"); }
+    else if (phase === "connected") { key = "connected"; text = t("connected_to", { name: seatName || t("agent") }); }
+    else { key = "queued"; text = t("state_queued"); }
+    var el = $("chat-state");
+    if (el.textContent !== text) el.textContent = text;
+    el.setAttribute("data-state", key);
+    var canSend = phase !== "ended";
+    $("send").disabled = !canSend;
+    $("chat-input").disabled = !canSend;
+  }
+
+  /* ---------- protocol ---------- */
+  function onMessage(m) {
+    if (phase === "ended" && m.type !== "hello" && m.type !== "ended") return;
+    switch (m.type) {
+      case "hello": return onHello(m);
+      case "queue":
+        session.queue = { position: m.position, eta_s: m.eta_s, waiting_s: m.waiting_s, seats_online: m.seats_online };
+        saveSession();
+        renderQueue(session.queue);
+        if (phase !== "connected") { phase = "queued"; H.show("queue-status", true); }
+        break;
+      case "connected":
+        phase = "connected";
+        peerPresent = true;
+        seatName = m.seat && m.seat.name ? String(m.seat.name) : null;
+        session.seat = seatName;
+        saveSession();
+        H.show("queue-status", false);
+        transcript.notice(t("connected_to", { name: seatName || t("agent") }), "ok");
+        break;
+      case "msg": transcript.upsert(m); break;
+      case "ack":
+        transcript.ack(m.client_id, m.seq);
+        sentAt.delete(m.client_id);
+        break;
+      case "peer":
+        if (!!m.present === peerPresent) break;
+        peerPresent = !!m.present;
+        transcript.notice(peerPresent ? t("agent_back") : t("agent_disconnected"), peerPresent ? "ok" : "warn");
+        break;
+      case "requeued":
+        phase = "queued";
+        peerPresent = true;
+        seatName = null;
+        H.show("queue-status", true);
+        transcript.notice(t("requeued"), "warn");
+        break;
+      case "ended": return onEnded(m);
+      case "error":
+        if (FATAL[m.code]) return sessionLost();
+        transcript.notice(t("error_generic") + (m.message ? " (" + m.message + ")" : ""), "error");
+        break;
+      default: break;
+    }
+    renderState();
+  }
+
+  function onHello(m) {
+    sock.resetBackoff();
+    var s = m.session || {};
+    transcript.load(m.transcript || []);
+    var next = phaseFor(s.state);
+    if (next === "ended") return onEnded({ by: null, reference: session.reference || null });
+    phase = next;
+    if (s.seat && s.seat.name) seatName = String(s.seat.name);
+    else if (next === "connected" && session.seat) seatName = session.seat;
+    H.show("queue-status", phase === "queued");
+    renderState();
+    transcript.pending().forEach(function (p) { sendMsg(p.client_id, p.text); });
+    if (wantEnd) sock.send({ type: "end" });
+  }
+
+  function onEnded(m) {
+    phase = "ended";
+    if (sock) sock.stop();
+    clearInterval(resendTimer);
+    session.ended = true;
+    session.by = m.by || session.by || null;
+    if (m.reference) session.reference = String(m.reference);
+    saveSession();
+    showEnded();
+  }
+
+  function showEnded() {
+    phase = "ended";
+    H.show("queue-status", false);
+    H.show("chat-form", false);
+    H.show("end-chat", false);
+    var by = session.by;
+    H.setText("ended-text", by === "seat" || by === "caller" || by === "system" ? t("ended_by_" + by) : t("ended"));
+    H.setText("reference", session.reference || "");
+    H.show("reference-line", !!session.reference);
+    H.show("ended-panel", true);
+    renderState();
+    $("new-chat").focus();
+  }
+
+  function sendMsg(clientId, text) {
+    sentAt.set(clientId, Date.now());
+    return sock && sock.send({ type: "msg", client_id: clientId, text: text });
+  }
+
+  /* The server ignores duplicates, so unacked messages are simply sent again. */
+  function resendPending() {
+    if (!sock || !sock.isOpen() || phase === "ended") return;
+    var now = Date.now();
+    transcript.pending().forEach(function (p) {
+      if (now - (sentAt.get(p.client_id) || 0) >= RESEND_MS) sendMsg(p.client_id, p.text);
+    });
+  }
+
+  function onSubmit(ev) {
+    ev.preventDefault();
+    var input = $("chat-input");
+    var text = input.value.trim();
+    if (!text || phase === "ended" || !session) return;
+    var id = H.uuid();
+    transcript.addPending(id, text);
+    sendMsg(id, text);
+    input.value = "";
+    input.focus();
+  }
+
+  function endChat() {
+    if (!session || phase === "ended") return;
+    wantEnd = true;
+    $("end-chat").disabled = true;
+    if (sock) sock.send({ type: "end" });
+  }
+
+  function newChat() {
+    if (sock) sock.stop();
+    sock = null;
+    clearInterval(resendTimer);
+    clearSession();
+    session = null;
+    phase = "idle";
+    transcript.clear();
+    sentAt.clear();
+    $("chat-input").value = "";
+    if (lang) { showView("start"); $("start-chat").focus(); }
+    else showPicker();
+  }
+
+  /* ---------- boot ---------- */
+  function boot() {
+    transcript = new H.Transcript($("chat-log"), {
+      ownFrom: "caller",
+      labelFor: function (from) { return from === "caller" ? t("you") : from === "seat" ? (seatName || t("agent")) : t("system"); },
+      sendingText: function () { return t("sending"); }
+    });
+    $("start-chat").addEventListener("click", startChat);
+    $("chat-form").addEventListener("submit", onSubmit);
+    $("chat-input").addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        $("chat-form").requestSubmit ? $("chat-form").requestSubmit() : onSubmit(e);
+      }
+    });
+    $("end-chat").addEventListener("click", endChat);
+    $("new-chat").addEventListener("click", newChat);
+    $("change-lang").addEventListener("click", showPicker);
+
+    var langsReady = fetchLanguages().catch(function () { return null; });
+    var saved = loadSession();
+    var wanted = new URLSearchParams(window.location.search).get("lang");
+
+    if (saved && saved.id && saved.token) {
+      session = saved;
+      langsReady.then(function () { return setLanguage(saved.lang || wanted || "en"); }).then(function () {
+        if (saved.ended) { showView("chat"); showEnded(); }
+        else enterChat(saved.seat ? "connected" : "queued");
+      });
+      return;
+    }
+    if (wanted) {
+      langsReady.then(function () {
+        if (languages && languages.length && !languageEntry(wanted)) showPicker();
+        else chooseLanguage(wanted);
+      });
+      return;
+    }
+    showPicker();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
+})();
