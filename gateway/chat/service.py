@@ -302,6 +302,7 @@ class ChatService:
                 return None                                   # already ended: ending twice is harmless
             now = self.clock.now()
             ticket = None
+            later: list[Any] = []
             if s.state == "queued":
                 await self.repo.update_session(s.id, state="abandoned", ended_at=now, ended_by=by)
                 del self.sessions[s.id]
@@ -314,13 +315,16 @@ class ChatService:
                 self.metrics.sessions_ended.labels(s.channel, "handled").inc()
                 self.metrics.tickets.labels(s.channel).inc()
                 if s.seat_id:
-                    await self._apply(self.acd.finish(s.seat_id, s.id))
+                    later = self.acd.finish(s.seat_id, s.id)   # applied after "ended" is sent
             s.state = "ended" if ticket else "abandoned"
             self._last_queue_sent.pop(s.id, None)
         await self.hub.to_caller(s.id, {"type": "ended", "by": by, "reference": ticket.number if ticket else None})
         if ticket is not None and s.seat_id:
             await self.hub.to_seat(s.seat_id, {"type": "ended", "session": s.id, "by": by,
                                                "ticket": {"id": ticket.id, "number": ticket.number, "status": ticket.status}})
+        if later:
+            async with self._lock:
+                await self._apply(later)
         log.info("session ended", extra={"event": "session_ended", "session": s.id, "by": by,
                                          "ticket": ticket.id if ticket else None})
         await self.push_queue_status()

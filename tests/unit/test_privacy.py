@@ -59,7 +59,8 @@ def _fails(value: str, fragment: str, **kw: object) -> InvalidField:
     assert err.code == "invalid_field"
     assert "id_number" in err.message
     assert fragment in err.message
-    assert value.strip() not in err.message
+    if value.strip():
+        assert value.strip() not in err.message
     for i in range(len(value) - 5):  # not even a 6-character run of the number
         assert value[i:i + 6] not in err.message
     return err

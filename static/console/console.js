@@ -1,0 +1,426 @@
+/* Agent (seat) console: login, seat state, offers, chat sessions, queues, ticket editor.
+ * Speaks docs/PROTOCOL.md (POST /api/v1/auth/login, WebSocket /ws/seat).  No innerHTML. */
+(function () {
+  "use strict";
+  var H = window.Hotline;
+  var L = H.L;
+  var $ = H.$;
+  var STORE = "hotline.seat";
+  var RESEND_MS = 8000;
+
+  var auth = null;             // {token, user, seat}
+  var sock = null;
+  var langNames = {};          // code -> {name, native}
+  var sessions = new Map();    // id -> {id, channel, lang, state, msgs: Map, pending: Map, present, ended}
+  var activeId = null;
+  var view = null;             // Transcript bound to #agent-log
+  var seatState = null;        // last state message
+  var stateTimer = null;
+  var resendTimer = null;
+
+  /* ---------- storage ---------- */
+  function loadAuth() { try { return JSON.parse(sessionStorage.getItem(STORE) || "null"); } catch (e) { return null; } }
+  function saveAuth() { try { sessionStorage.setItem(STORE, JSON.stringify(auth)); } catch (e) { /* ignore */ } }
+  function clearAuth() { try { sessionStorage.removeItem(STORE); } catch (e) { /* ignore */ } }
+
+  /* ---------- errors ---------- */
+  function showError(code, msg) {
+    var box = $("console-error-text");
+    while (box.firstChild) box.removeChild(box.firstChild);
+    box.appendChild(L.bi("错误", "Error"));
+    box.appendChild(H.el("code", { class: "err-code", text: " " + (code || "error") + ": " }));
+    box.appendChild(H.el("span", { lang: "en", text: msg || "" }));
+    H.show("console-error", true);
+  }
+
+  /* ---------- login / logout ---------- */
+  function onLogin(ev) {
+    ev.preventDefault();
+    var btn = $("login-submit");
+    if (btn.disabled) return;
+    btn.disabled = true;
+    H.show("login-error", false);
+    H.api("/api/v1/auth/login", { method: "POST", body: { login: $("login-name").value.trim(), password: $("login-password").value } })
+      .then(function (res) {
+        auth = { token: res.token, user: res.user || {}, seat: res.seat || {} };
+        saveAuth();
+        $("login-password").value = "";
+        enterConsole();
+      }, function (err) {
+        var box = $("login-error");
+        while (box.firstChild) box.removeChild(box.firstChild);
+        box.appendChild(err.status === 401 ? L.bi("工号或密码错误", "Wrong login or password") : L.bi("登录失败", "Login failed"));
+        box.appendChild(H.el("span", { class: "err-code", lang: "en", text: " (" + err.code + ": " + err.message + ")" }));
+        box.hidden = false;
+      })
+      .then(function () { btn.disabled = false; });
+  }
+
+  function logout(expired) {
+    var token = auth && auth.token;
+    if (token && !expired) H.api("/api/v1/auth/logout", { method: "POST", token: token }).catch(function () {});
+    if (sock) sock.stop();
+    sock = null;
+    clearInterval(resendTimer);
+    clearInterval(stateTimer);
+    clearAuth();
+    auth = null;
+    sessions.clear();
+    activeId = null;
+    view.clear();
+    H.Offer.hide();
+    H.Ticket.reset();
+    H.show("console-view", false);
+    H.show("seat-bar", false);
+    H.show("login-view", true);
+    if (expired) {
+      var box = $("login-error");
+      while (box.firstChild) box.removeChild(box.firstChild);
+      box.appendChild(L.bi("登录已失效，请重新登录", "Your login has expired, please log in again"));
+      box.hidden = false;
+    }
+    $("login-name").focus();
+  }
+
+  function authFailed() { logout(true); }
+
+  function enterConsole() {
+    H.show("login-view", false);
+    H.show("console-view", true);
+    H.show("seat-bar", true);
+    var seat = auth.seat || {};
+    H.setText("seat-name", (seat.name || (auth.user && auth.user.name) || "") + (seat.kind ? " · " + seat.kind : ""));
+    if (seat.state) renderState({ state: seat.state });
+    renderSession();
+    H.api("/api/v1/languages?all=1").then(function (list) {
+      (list || []).forEach(function (l) { langNames[l.code] = l; });
+      renderSession();
+    }, function () {});
+    H.api("/api/v1/queues", { token: auth.token }).then(function (q) { renderQueues(q); }, function (err) {
+      if (err.status === 401) authFailed();
+    });
+    H.Ticket.loadCatalog().catch(function () {});
+    connect();
+  }
+
+  function langLabel(code) {
+    var l = langNames[code];
+    if (!l) return [String(code || ""), ""];
+    return [l.native || l.name || code, l.name && l.name !== l.native ? l.name : ""];
+  }
+
+  /* ---------- WebSocket ---------- */
+  function connect() {
+    sock = new H.ReconnectingSocket({
+      url: function () { return H.wsUrl("/ws/seat", { token: auth.token }); },
+      onMessage: onMessage,
+      onStatus: function (s) {
+        var el = $("ws-status");
+        el.setAttribute("data-status", s);
+        while (el.firstChild) el.removeChild(el.firstChild);
+        if (s === "open") el.appendChild(L.bi("已连接", "Online"));
+        else if (s !== "stopped") el.appendChild(L.bi("重新连接中…", "Reconnecting…"));
+      },
+      onFailure: function (n) {
+        if (n % 3 !== 0 || !auth) return;
+        H.api("/api/v1/queues", { token: auth.token }).catch(function (err) { if (err.status === 401) authFailed(); });
+      }
+    });
+    sock.start();
+    clearInterval(resendTimer);
+    resendTimer = setInterval(resendPending, RESEND_MS / 2);
+  }
+
+  function send(obj) { return !!sock && sock.send(obj); }
+
+  function onMessage(m) {
+    switch (m.type) {
+      case "hello": return onHello(m);
+      case "state": return renderState(m);
+      case "offer": return H.Offer.show(m);
+      case "offer_withdrawn": return H.Offer.withdraw(m);
+      case "session":
+        H.Offer.accepted(m.session && m.session.id);
+        addSession(m.session, m.transcript, true);
+        $("agent-input").focus();
+        return;
+      case "msg": return onChatMsg(m);
+      case "ack": return onAck(m);
+      case "peer": return onPeer(m);
+      case "ended": return onEnded(m);
+      case "queues": return renderQueues(m.queues);
+      case "error":
+        if (m.code === "bad_token" || m.code === "unauthorized") return authFailed();
+        H.Offer.failed();
+        return showError(m.code, m.message);
+      default: return;
+    }
+  }
+
+  function onHello(m) {
+    sock.resetBackoff();
+    if (m.seat) {
+      auth.seat = m.seat;
+      saveAuth();
+      H.setText("seat-name", (m.seat.name || "") + (m.seat.kind ? " · " + m.seat.kind : ""));
+      if (m.seat.state) renderState({ state: m.seat.state, reason: m.seat.reason, until: m.seat.until });
+    }
+    var listed = {};
+    (m.sessions || []).forEach(function (s) {
+      listed[s.id] = true;
+      addSession(s, s.transcript, false);
+    });
+    /* sessions the server no longer lists have ended while we were away */
+    sessions.forEach(function (s, id) { if (!listed[id] && !s.ended) s.ended = true; });
+    if (!activeId || !sessions.has(activeId)) activeId = firstOpenSession();
+    showActive();
+    sessions.forEach(function (s) {
+      s.pending.forEach(function (p, cid) { sendMsg(s, cid, p.text); });
+    });
+  }
+
+  /* ---------- seat state ---------- */
+  function renderState(m) {
+    seatState = m;
+    clearInterval(stateTimer);
+    stateTimer = null;
+    drawState();
+    if (m.state === "wrap_up" && m.until) stateTimer = setInterval(drawState, 1000);
+    $("state-available").setAttribute("aria-pressed", String(m.state === "available"));
+    $("state-away").setAttribute("aria-pressed", String(m.state === "away"));
+  }
+
+  function drawState() {
+    var m = seatState || {};
+    var el = $("seat-state");
+    el.setAttribute("data-state", m.state || "");
+    var p = L.pair(L.seatState, m.state);
+    var parts = [H.el("span", { class: "state-zh", text: p[0] }), " ", H.el("span", { class: "en", lang: "en", text: m.state || "" })];
+    if (m.reason) parts.push(H.el("span", { class: "state-reason", text: " · " + m.reason }));
+    if (m.until) {
+      var until = Number(m.until) > 1e12 ? Number(m.until) : Number(m.until) * 1000;
+      var left = Math.max(0, (until - Date.now()) / 1000);
+      parts.push(H.el("span", { class: "state-until", text: " · 至 until " + new Date(until).toLocaleTimeString("zh-CN", { hour12: false }) + " (" + H.mmss(left) + ")" }));
+    }
+    while (el.firstChild) el.removeChild(el.firstChild);
+    H.append(el, parts);
+  }
+
+  function setState(state) {
+    if (!send({ type: "set_state", state: state })) showError("offline", "Not connected; try again in a moment. 未连接，请稍后重试。");
+  }
+
+  /* ---------- queues ---------- */
+  function renderQueues(list) {
+    var box = $("queues");
+    while (box.firstChild) box.removeChild(box.firstChild);
+    if (!Array.isArray(list) || !list.length) {
+      box.appendChild(H.el("p", { class: "muted" }, [L.bi("无排队", "No queues")]));
+      return;
+    }
+    var tbody = H.el("tbody");
+    list.forEach(function (q) {
+      var names = langLabel(q.skill);
+      var row = H.el("tr", { "data-queue": q.queue, class: q.waiting > 0 ? "has-waiting" : null }, [
+        H.el("th", { scope: "row", text: q.queue }),
+        H.el("td", { text: names[1] ? names[0] + " " + names[1] : names[0] }),
+        H.el("td", { class: "num", text: q.waiting }),
+        H.el("td", { class: "num", text: typeof q.oldest_wait_s === "number" ? H.mmss(q.oldest_wait_s) : "" })
+      ]);
+      tbody.appendChild(row);
+    });
+    var head = H.el("tr", null, [
+      H.el("th", { scope: "col" }, [L.bi("队列", "Queue")]), H.el("th", { scope: "col" }, [L.bi("技能", "Skill")]),
+      H.el("th", { scope: "col" }, [L.bi("等待", "Waiting")]), H.el("th", { scope: "col" }, [L.bi("最久", "Oldest")])
+    ]);
+    box.appendChild(H.el("table", { class: "queue-table" }, [H.el("thead", null, head), tbody]));
+  }
+
+  /* ---------- sessions and chat ---------- */
+  function addSession(s, transcript, activate) {
+    if (!s || !s.id) return;
+    var rec = sessions.get(s.id);
+    if (!rec) {
+      /* a new conversation replaces finished ones */
+      sessions.forEach(function (o, id) { if (o.ended) sessions.delete(id); });
+      rec = { id: s.id, msgs: new Map(), pending: new Map(), present: null, ended: false };
+      sessions.set(s.id, rec);
+    }
+    rec.channel = s.channel;
+    rec.lang = s.lang;
+    rec.state = s.state;
+    if (s.state === "ended" || s.state === "closed") rec.ended = true;
+    (transcript || []).forEach(function (msg) { if (typeof msg.seq === "number") rec.msgs.set(msg.seq, msg); });
+    if (activate || !activeId || !sessions.has(activeId) || sessions.get(activeId).ended) activeId = s.id;
+    if (activeId === s.id) showActive(); else renderTabs();
+  }
+
+  function firstOpenSession() {
+    var found = null;
+    sessions.forEach(function (s, id) { if (!found && !s.ended) found = id; });
+    return found;
+  }
+
+  function showActive() {
+    view.clear();
+    var s = sessions.get(activeId);
+    if (s) {
+      view.load(Array.from(s.msgs.values()));
+      s.pending.forEach(function (p, cid) { view.addPending(cid, p.text); });
+      if (s.ended) view.notice(L.text(L.endedBy, s.endedBy) || "会话已结束 Session ended");
+    }
+    renderSession();
+    renderTabs();
+  }
+
+  function renderSession() {
+    var s = sessions.get(activeId);
+    var open = !!s && !s.ended;
+    H.show("no-session", !s);
+    $("agent-input").disabled = !open;
+    $("agent-send").disabled = !open;
+    $("end-session").disabled = !open;
+    var info = $("session-info");
+    while (info.firstChild) info.removeChild(info.firstChild);
+    if (s) {
+      var names = langLabel(s.lang);
+      H.append(info, [H.el("span", { lang: s.lang, text: names[0] }), names[1] ? H.el("span", { class: "en", lang: "en", text: " " + names[1] }) : null,
+        " · ", L.biFor(L.channel, s.channel)]);
+    }
+    var pres = $("caller-presence");
+    while (pres.firstChild) pres.removeChild(pres.firstChild);
+    pres.setAttribute("data-present", !s || s.ended ? "" : String(s.present !== false));
+    if (s && !s.ended) pres.appendChild(s.present === false ? L.bi("来电人连接中断", "Caller disconnected") : L.bi("来电人在线", "Caller online"));
+  }
+
+  function renderTabs() {
+    var box = $("session-tabs");
+    while (box.firstChild) box.removeChild(box.firstChild);
+    box.hidden = sessions.size < 2;
+    sessions.forEach(function (s, id) {
+      var b = H.el("button", { type: "button", class: "btn tab", "aria-pressed": String(id === activeId), "data-session": id,
+        text: langLabel(s.lang)[0] + (s.ended ? " ✓" : "") });
+      b.addEventListener("click", function () { activeId = id; showActive(); });
+      box.appendChild(b);
+    });
+  }
+
+  function onChatMsg(m) {
+    var s = sessions.get(m.session);
+    if (!s || typeof m.seq !== "number") return;
+    s.msgs.set(m.seq, m);
+    if (m.client_id) s.pending.delete(m.client_id);
+    if (m.session === activeId) view.upsert(m);
+  }
+
+  function onAck(m) {
+    var s = sessions.get(m.session);
+    if (!s) return;
+    var p = s.pending.get(m.client_id);
+    s.pending.delete(m.client_id);
+    if (p && typeof m.seq === "number" && !s.msgs.has(m.seq)) {
+      s.msgs.set(m.seq, { seq: m.seq, from: "seat", text: p.text, client_id: m.client_id, ts: new Date().toISOString() });
+    }
+    if (m.session === activeId) view.ack(m.client_id, m.seq);
+  }
+
+  function onPeer(m) {
+    var s = sessions.get(m.session);
+    if (!s) return;
+    var was = s.present;
+    s.present = !!m.present;
+    if (m.session !== activeId) return;
+    renderSession();
+    if (was !== s.present && !(was === null && s.present)) {
+      view.notice(s.present ? "来电人已重新连接 Caller reconnected" : "来电人连接中断，请稍候 Caller disconnected, please wait", s.present ? "ok" : "warn");
+    }
+  }
+
+  function onEnded(m) {
+    var s = sessions.get(m.session);
+    if (s) {
+      s.ended = true;
+      s.endedBy = m.by;
+      if (m.session === activeId) {
+        view.notice(L.text(L.endedBy, m.by) || "会话已结束 Session ended");
+        renderSession();
+      }
+      renderTabs();
+    }
+    if (m.ticket && m.ticket.id) H.Ticket.open(m.ticket);
+  }
+
+  function sendMsg(s, cid, text) {
+    var p = s.pending.get(cid);
+    if (p) p.sentAt = Date.now();
+    return send({ type: "msg", session: s.id, client_id: cid, text: text });
+  }
+
+  function resendPending() {
+    if (!sock || !sock.isOpen()) return;
+    var now = Date.now();
+    sessions.forEach(function (s) {
+      if (s.ended) return;
+      s.pending.forEach(function (p, cid) { if (now - p.sentAt >= RESEND_MS) sendMsg(s, cid, p.text); });
+    });
+  }
+
+  function onSend(ev) {
+    ev.preventDefault();
+    var s = sessions.get(activeId);
+    var input = $("agent-input");
+    var text = input.value.trim();
+    if (!s || s.ended || !text) return;
+    var cid = H.uuid();
+    s.pending.set(cid, { text: text, sentAt: 0 });
+    view.addPending(cid, text);
+    sendMsg(s, cid, text);
+    input.value = "";
+    input.focus();
+  }
+
+  function endSession() {
+    var s = sessions.get(activeId);
+    if (!s || s.ended) return;
+    if (!send({ type: "end", session: s.id })) showError("offline", "Not connected; try again in a moment. 未连接，请稍后重试。");
+  }
+
+  /* ---------- boot ---------- */
+  function boot() {
+    view = new H.Transcript($("agent-log"), {
+      ownFrom: "seat",
+      labelFor: function (f) { return L.text(L.from, f); },
+      sendingText: function () { return "发送中… sending…"; },
+      extraText: function (m) {
+        var x = m.text_zh || m.translation || m.translated || m.text_translated;
+        return typeof x === "string" && x && x !== m.text ? x : null;
+      }
+    });
+    H.Offer.init({ send: send, langLabel: langLabel });
+    H.Ticket.init({
+      token: function () { return auth && auth.token; },
+      onAuthError: authFailed,
+      transcriptFor: function (id) {
+        var s = sessions.get(id);
+        return s ? Array.from(s.msgs.values()) : null;
+      }
+    });
+    $("login-form").addEventListener("submit", onLogin);
+    $("logout").addEventListener("click", function () { logout(false); });
+    $("state-available").addEventListener("click", function () { setState("available"); });
+    $("state-away").addEventListener("click", function () { setState("away"); });
+    $("agent-form").addEventListener("submit", onSend);
+    $("agent-input").addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) onSend(e);
+    });
+    $("end-session").addEventListener("click", endSession);
+    $("console-error-close").addEventListener("click", function () { H.show("console-error", false); });
+
+    auth = loadAuth();
+    if (auth && auth.token) enterConsole();
+    else $("login-name").focus();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
+})();

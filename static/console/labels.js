@@ -1,0 +1,85 @@
+/* Console wording: Chinese first, English in smaller type (agents work in Shanghai). */
+(function () {
+  "use strict";
+  var H = (window.Hotline = window.Hotline || {});
+
+  var L = {
+    seatState: {
+      available: ["空闲", "Available"],
+      busy: ["忙碌", "Busy"],
+      wrap_up: ["话后整理", "Wrap-up"],
+      away: ["离开", "Away"],
+      offline: ["离线", "Offline"]
+    },
+    channel: {
+      chat: ["文字", "Chat"],
+      video: ["视频", "Video"],
+      voice: ["语音", "Voice"],
+      form: ["表单", "Form"]
+    },
+    ticketStatus: {
+      draft: ["草稿", "Draft"],
+      accepted: ["已受理", "Accepted"],
+      dispatched: ["已派单", "Dispatched"],
+      returned: ["已退回", "Returned"],
+      replied: ["已答复", "Replied"],
+      callback: ["回访中", "Callback"],
+      review: ["复核中", "Review"],
+      closed: ["已办结", "Closed"]
+    },
+    from: {
+      caller: ["来电人", "Caller"],
+      seat: ["我", "Me"],
+      system: ["系统", "System"]
+    },
+    endedBy: {
+      seat: ["坐席结束了会话", "You ended the session"],
+      caller: ["来电人结束了会话", "The caller ended the session"],
+      system: ["系统结束了会话", "The system ended the session"]
+    },
+    withdrawn: {
+      timeout: ["超时未接，已收回", "Offer timed out"],
+      caller_left: ["来电人已离开", "The caller left"]
+    },
+    field: {
+      category: ["类别", "Category"],
+      department: ["承办部门", "Department"],
+      district: ["区", "District"],
+      address: ["地址", "Address"],
+      event_time: ["事发日期", "Event date"],
+      text_zh: ["诉求内容", "Request (Chinese)"],
+      status: ["状态", "Status"]
+    }
+  };
+
+  /* [zh, en] pair for a code, or the raw code when unknown. */
+  L.pair = function (table, code) {
+    var p = table[code];
+    return p ? p : [String(code === null || code === undefined ? "" : code), ""];
+  };
+
+  /* "忙碌 Busy" as plain text (for status lines and notices). */
+  L.text = function (table, code) {
+    var p = L.pair(table, code);
+    return p[1] ? p[0] + " " + p[1] : p[0];
+  };
+
+  /* <span>中文 <span class="en">English</span></span> */
+  L.bi = function (zh, en) {
+    return H.el("span", null, [zh, en ? " " : null, en ? H.el("span", { class: "en", lang: "en", text: en }) : null]);
+  };
+
+  L.biFor = function (table, code) {
+    var p = L.pair(table, code);
+    return L.bi(p[0], p[1]);
+  };
+
+  L.time = function (iso) {
+    if (!iso) return "";
+    var d = typeof iso === "number" ? new Date(iso > 1e12 ? iso : iso * 1000) : new Date(iso);
+    if (isNaN(d.getTime())) return String(iso);
+    return d.toLocaleString("zh-CN", { hour12: false });
+  };
+
+  H.L = L;
+})();

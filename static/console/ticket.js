@@ -1,0 +1,263 @@
+/* Ticket editor: opened when a session ends with a draft ticket.
+ *   Hotline.Ticket.init({token: fn, onAuthError: fn(err), transcriptFor: fn(sessionId) -> [msg] | null})
+ *   Hotline.Ticket.loadCatalog(); Hotline.Ticket.open({id, number, status}); Hotline.Ticket.close()
+ * Save sends PATCH with only the fields the agent changed; Submit saves, then POSTs /submit.
+ */
+(function () {
+  "use strict";
+  var H = window.Hotline;
+  var L = H.L;
+  var $ = H.$;
+
+  var SELECTS = { category: "categories", department: "departments", district: "districts" };
+  var FIELDS = {
+    category: "ticket-category",
+    department: "ticket-department",
+    district: "ticket-district",
+    address: "ticket-address",
+    event_time: "ticket-event-time",
+    text_zh: "ticket-text-zh"
+  };
+
+  var ctx = null;
+  var catalog = null;
+  var catalogPromise = null;
+  var ticket = null;      // last ticket JSON from the server
+  var busy = false;
+
+  function api(path, opts) {
+    opts = opts || {};
+    opts.token = ctx.token();
+    return H.api(path, opts).catch(function (err) {
+      if (err.status === 401) ctx.onAuthError(err);
+      throw err;
+    });
+  }
+
+  function showError(err) {
+    var box = $("ticket-error");
+    while (box.firstChild) box.removeChild(box.firstChild);
+    if (!err) { box.hidden = true; return; }
+    box.appendChild(L.bi("操作失败", "Failed"));
+    box.appendChild(H.el("code", { class: "err-code", text: " " + (err.code || "error") + ": " }));
+    box.appendChild(H.el("span", { lang: "en", text: err.message || "" }));
+    box.hidden = false;
+  }
+
+  function message(zh, en) {
+    var p = $("ticket-message");
+    while (p.firstChild) p.removeChild(p.firstChild);
+    if (zh) p.appendChild(L.bi(zh, en));
+  }
+
+  /* ---------- catalog -> <select> options ---------- */
+  function fillSelect(field, items) {
+    var sel = $(FIELDS[field]);
+    var keep = sel.value;
+    while (sel.firstChild) sel.removeChild(sel.firstChild);
+    sel.appendChild(H.el("option", { value: "", text: "— 请选择 Select —" }));
+    (items || []).forEach(function (it) {
+      sel.appendChild(H.el("option", { value: it.code, text: (it.zh || it.code) + (it.en ? "  " + it.en : "") }));
+    });
+    if (keep) setSelect(sel, keep);
+  }
+
+  /* Select a value, adding an option for a code the catalog does not know (so it is not lost). */
+  function setSelect(sel, value) {
+    value = value === null || value === undefined ? "" : String(value);
+    var found = Array.prototype.some.call(sel.options, function (o) { return o.value === value; });
+    if (!found) sel.appendChild(H.el("option", { value: value, text: value }));
+    sel.value = value;
+  }
+
+  function loadCatalog() {
+    if (catalogPromise) return catalogPromise;
+    catalogPromise = api("/api/v1/catalog").then(function (c) {
+      catalog = c || {};
+      Object.keys(SELECTS).forEach(function (f) { fillSelect(f, catalog[SELECTS[f]]); });
+      if (ticket) fillFields(ticket);
+      return catalog;
+    }, function (err) {
+      catalogPromise = null;
+      showError(err);
+      throw err;
+    });
+    return catalogPromise;
+  }
+
+  /* ---------- rendering ---------- */
+  function dateOnly(v) {
+    if (!v) return "";
+    var m = /^(\d{4}-\d{2}-\d{2})/.exec(String(v));
+    if (m) return m[1];
+    var d = typeof v === "number" ? new Date(v > 1e12 ? v : v * 1000) : new Date(v);
+    return isNaN(d.getTime()) ? "" : d.toISOString().slice(0, 10);
+  }
+
+  /* The value of a field as the form shows it, for comparing. */
+  function formValue(t, field) {
+    var v = t[field];
+    if (field === "event_time") return dateOnly(v);
+    return v === null || v === undefined ? "" : String(v);
+  }
+
+  function fillFields(t) {
+    Object.keys(FIELDS).forEach(function (f) {
+      var node = $(FIELDS[f]);
+      if (node.tagName === "SELECT") setSelect(node, formValue(t, f));
+      else node.value = formValue(t, f);
+    });
+  }
+
+  function render(t) {
+    ticket = t;
+    H.setText("ticket-number", t.number || t.id);
+    var st = $("ticket-status");
+    st.textContent = t.status || "";
+    st.setAttribute("data-status", t.status || "");
+    H.setText("ticket-status-label", L.pair(L.ticketStatus, t.status)[0]);
+    $("ticket-submit").disabled = t.status !== "draft";
+
+    var meta = $("ticket-meta");
+    while (meta.firstChild) meta.removeChild(meta.firstChild);
+    var c = t.caller || {};
+    [
+      ["语言 Lang", t.lang], ["渠道 Channel", L.text(L.channel, t.channel)],
+      ["来电人 Caller", [c.name, c.phone_masked, c.id_masked].filter(Boolean).join(" · ")],
+      ["期限 Deadline", L.time(t.deadline)], ["创建 Created", L.time(t.created_at)]
+    ].forEach(function (kv) {
+      if (!kv[1]) return;
+      meta.appendChild(H.el("span", { class: "meta-item" }, [H.el("span", { class: "meta-key", text: kv[0] + ": " }), String(kv[1])]));
+    });
+
+    fillFields(t);
+    H.setText("ticket-text-original", t.text_original || "—");
+    renderHistory(t.history || []);
+  }
+
+  function renderHistory(list) {
+    var ol = $("ticket-history");
+    while (ol.firstChild) ol.removeChild(ol.firstChild);
+    list.forEach(function (h) {
+      var parts = [L.time(h.at), h.actor, h.action].filter(Boolean).join(" · ");
+      var li = H.el("li", null, [H.el("span", { class: "hist-head", text: parts })]);
+      if (h.field) {
+        var f = L.pair(L.field, h.field);
+        li.appendChild(H.el("span", { class: "hist-field", text: " " + f[0] + (f[1] ? " " + f[1] : "") + ": " }));
+        li.appendChild(H.el("del", { text: h.old === null || h.old === undefined ? "∅" : String(h.old) }));
+        li.appendChild(document.createTextNode(" → "));
+        li.appendChild(H.el("ins", { text: h.new === null || h.new === undefined ? "∅" : String(h.new) }));
+      }
+      if (h.reason) li.appendChild(H.el("span", { class: "hist-reason", text: " (" + h.reason + ")" }));
+      ol.appendChild(li);
+    });
+    if (!list.length) ol.appendChild(H.el("li", { class: "muted", text: "暂无 None" }));
+  }
+
+  function renderTranscript(msgs) {
+    var box = $("ticket-transcript");
+    var view = new H.Transcript(box, { ownFrom: "seat", labelFor: function (f) { return L.text(L.from, f); } });
+    view.clear();
+    view.load(msgs || []);
+  }
+
+  function loadTranscript(t) {
+    var local = t.session_id ? ctx.transcriptFor(t.session_id) : null;
+    if (local && local.length) { renderTranscript(local); return; }
+    renderTranscript([]);
+    if (!t.session_id) return;
+    api("/api/v1/sessions/" + encodeURIComponent(t.session_id)).then(function (s) {
+      if (ticket === t || (ticket && ticket.id === t.id)) renderTranscript(s && s.transcript);
+    }, function () { /* transcript is a convenience; the ticket stays editable */ });
+  }
+
+  /* ---------- actions ---------- */
+  function changes() {
+    var out = {};
+    Object.keys(FIELDS).forEach(function (f) {
+      var v = $(FIELDS[f]).value;
+      if (f !== "text_zh") v = v.trim();
+      if (v !== formValue(ticket, f)) out[f] = v === "" ? null : v;
+    });
+    return out;
+  }
+
+  function setBusy(b) {
+    busy = b;
+    $("ticket-save").disabled = b;
+    $("ticket-submit").disabled = b || !ticket || ticket.status !== "draft";
+  }
+
+  function save() {
+    if (!ticket) return Promise.resolve(null);
+    var diff = changes();
+    if (!Object.keys(diff).length) {
+      message("无修改", "No changes");
+      return Promise.resolve(ticket);
+    }
+    return api("/api/v1/tickets/" + encodeURIComponent(ticket.id), { method: "PATCH", body: diff }).then(function (t) {
+      if (t && t.id) render(t);
+      message("已保存", "Saved");
+      return ticket;
+    });
+  }
+
+  function onSave() {
+    if (busy) return;
+    setBusy(true);
+    showError(null);
+    save().catch(showError).then(function () { setBusy(false); });
+  }
+
+  function onSubmit() {
+    if (busy || !ticket) return;
+    setBusy(true);
+    showError(null);
+    save().then(function (t) {
+      return api("/api/v1/tickets/" + encodeURIComponent(t.id) + "/submit", { method: "POST", body: {} });
+    }).then(function (res) {
+      if (res && res.id && res.status) return res;
+      return api("/api/v1/tickets/" + encodeURIComponent(ticket.id));
+    }).then(function (t) {
+      render(t);
+      message("已提交，状态：" + L.pair(L.ticketStatus, t.status)[0], "Submitted, status: " + t.status);
+    }).catch(showError).then(function () { setBusy(false); });
+  }
+
+  function open(ref) {
+    if (!ref || !ref.id) return;
+    showError(null);
+    message("加载中…", "Loading…");
+    H.setText("ticket-number", ref.number || "");
+    H.setText("ticket-status", ref.status || "");
+    H.show("ticket", true);
+    loadCatalog().catch(function () { /* shown already */ });
+    api("/api/v1/tickets/" + encodeURIComponent(ref.id)).then(function (t) {
+      render(t);
+      message(null);
+      loadTranscript(t);
+      $("ticket-category").focus();
+    }, showError);
+  }
+
+  function close() {
+    ticket = null;
+    H.show("ticket", false);
+  }
+
+  function init(c) {
+    ctx = c;
+    $("ticket-save").addEventListener("click", onSave);
+    $("ticket-submit").addEventListener("click", onSubmit);
+    $("ticket-close").addEventListener("click", close);
+    $("ticket-form").addEventListener("submit", function (e) { e.preventDefault(); onSave(); });
+  }
+
+  function reset() {
+    close();
+    catalog = null;
+    catalogPromise = null;
+  }
+
+  H.Ticket = { init: init, open: open, close: close, loadCatalog: loadCatalog, reset: reset };
+})();
