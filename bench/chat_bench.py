@@ -197,6 +197,7 @@ def echo_server_main(port: int) -> None:
 
 # ---------------------------------------------------------------- orchestration
 def wait_http(url: str, timeout: float = 30.0) -> None:
+    import urllib.error
     import urllib.request
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -204,6 +205,9 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
             with urllib.request.urlopen(url, timeout=1) as r:
                 if r.status < 500:
                     return
+        except urllib.error.HTTPError as exc:      # it answered: it is up
+            if exc.code < 500:
+                return
         except OSError:
             time.sleep(0.1)
     raise SystemExit(f"server at {url} did not come up")
@@ -279,11 +283,13 @@ def main() -> None:
             g = run_loadgen({"kind": "gateway", "base": f"http://127.0.0.1:{port}", "tokens": tokens,
                              "duration": args.duration, "rate": args.rate, "ramp": args.ramp})
             cpu1 = _cpu(server.pid)
+            commits = _commit_histogram(f"http://127.0.0.1:{port}/metrics")
         finally:
             server.terminate()
             server.wait(timeout=30)
     print(f"pairing: {g['paired']}/{g['sessions']} sessions answered in {g['setup_s']:.1f} s; "
           f"errors={g['errors']} unacknowledged/lost={g['lost']}; gateway CPU {cpu1 - cpu0:.1f} s")
+    print(f"group commits: {commits}")
     gw = summary("gateway relay", g)
     if args.skip_echo:
         return
@@ -298,6 +304,29 @@ def main() -> None:
         echo.wait(timeout=30)
     eb = summary("bare aiohttp echo", e)
     print(f"ratio gateway/echo: p50 x{gw['p50_ms'] / eb['p50_ms']:.2f}, p99 x{gw['p99_ms'] / eb['p99_ms']:.2f}")
+
+
+def _commit_histogram(url: str) -> str:
+    """Summarise hotline_db_commit_seconds and the batch sizes from the gateway's own /metrics."""
+    import urllib.request
+    text = urllib.request.urlopen(url, timeout=5).read().decode()
+    buckets, count, total, ops = [], 0.0, 0.0, 0.0
+    for line in text.splitlines():
+        if line.startswith("hotline_db_commit_seconds_bucket"):
+            le = line.split('le="')[1].split('"')[0]
+            buckets.append((float(le), float(line.rsplit(" ", 1)[1])))
+        elif line.startswith("hotline_db_commit_seconds_count"):
+            count = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("hotline_db_commit_seconds_sum"):
+            total = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("hotline_db_batch_operations_sum"):
+            ops = float(line.rsplit(" ", 1)[1])
+    if not count:
+        return "none"
+    p99 = next((le for le, n in buckets if n >= 0.99 * count), float("inf"))
+    slow = count - next((n for le, n in buckets if le >= 0.05), count)
+    return (f"{int(count)} batches, {ops / count:.1f} operations each, mean {total / count * 1000:.2f} ms, "
+            f"p99 <= {p99 * 1000:g} ms, {int(slow)} slower than 50 ms")
 
 
 def _cpu(pid: int) -> float:

@@ -38,8 +38,8 @@ from .events import (
 )
 from .matching import earliest_deadline, plan_offers
 from .model import Entry, QueueStatus, Seat, SeatView
-from .snapshot import build_snapshot
 from .skills import check_epoch, check_id, check_kind, check_priority, validate_skills
+from .snapshot import build_snapshot
 
 Touched = dict[tuple[str, str], None]  # an ordered set of (queue, skill)
 

@@ -11,12 +11,6 @@ def routing_order(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(entries, key=Entry.order_key)
 
 
-def qualifies_now(seat: Seat, entry: Entry, now: float) -> bool:
-    """Could ``seat`` take ``entry`` under the entry's current tier (ignoring the seat's state)?"""
-    tier = entry.queue.tiers[entry.tier_index(now)]
-    return seat.admitted_by(tier, entry.skill)
-
-
 def plan_offers(entries: Iterable[Entry], seats: Iterable[Seat], now: float) -> list[tuple[Entry, Seat]]:
     """Greedy assignment in routing order; each entry gets the longest-idle qualifying idle seat.
 

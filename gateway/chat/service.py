@@ -226,11 +226,9 @@ class ChatService:
             except Exception:
                 return
             held = [s for s in self.sessions.values() if s.seat_id == user.id and s.state == "active"]
-            state = getattr(view, "state", None)
-            offered = getattr(view, "offer", None) or getattr(view, "offered_session", None)
-            if offered:
+            if view.ringing:
                 await self._apply(self.acd.seat_lost(user.id))          # a ringing seat that vanished
-            elif not held and state == "available":
+            elif not held and view.state == "available":
                 self._seat_state_before_drop[user.id] = "available"
                 await self._apply(self.acd.set_state(user.id, "away"))  # never offer to a seat that cannot see it
             for s in held:

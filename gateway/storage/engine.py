@@ -8,6 +8,11 @@ own SAVEPOINT (so one failing operation never undoes its neighbours), commits
 the whole batch once, and only *then* resolves the callers' futures.  An
 acknowledgement therefore always follows a durable commit, and the cost of the
 fsync is shared by everything that arrived while the previous one ran.
+
+WAL checkpoints run on a second connection in their own thread (PASSIVE, once
+a second).  Left to SQLite's automatic checkpoint, every thousandth page
+would make one unlucky commit copy the WAL into the database and fsync it,
+which showed up as 100-250 ms stalls at the 99th percentile under chat load.
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ class SQLiteEngine:
     """Serialises every database operation onto one thread and commits in groups."""
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL", max_batch: int = 512,
-                 on_commit: Callable[[int, float], None] | None = None) -> None:
+                 on_commit: Callable[[int, float], None] | None = None,
+                 checkpoint_interval_s: float = 1.0) -> None:
         self.path = str(path)
         self.synchronous = synchronous.upper()
         if self.synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
@@ -54,6 +60,9 @@ class SQLiteEngine:
         self._ready = threading.Event()
         self._open_error: BaseException | None = None
         self._closed = False
+        self.checkpoint_interval_s = checkpoint_interval_s
+        self._ckpt_stop = threading.Event()
+        self._ckpt_thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
@@ -66,14 +75,32 @@ class SQLiteEngine:
         self._ready.wait()
         if self._open_error is not None:
             raise self._open_error
+        if self.path != ":memory:" and self.checkpoint_interval_s > 0:
+            self._ckpt_thread = threading.Thread(target=self._checkpointer, name="sqlite-checkpoint", daemon=True)
+            self._ckpt_thread.start()
 
     def stop(self) -> None:
         """Finish everything queued, commit, close.  Safe to call twice."""
         if self._thread is None or self._closed:
             return
         self._closed = True
+        self._ckpt_stop.set()
+        if self._ckpt_thread is not None:
+            self._ckpt_thread.join()
         self._q.put(_STOP)
         self._thread.join()
+
+    def _checkpointer(self) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=1000")
+        try:
+            while not self._ckpt_stop.wait(self.checkpoint_interval_s):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as exc:  # busy now: the next round catches up
+                    log.debug("checkpoint skipped", extra={"event": "checkpoint_skipped", "error": str(exc)})
+        finally:
+            conn.close()
 
     # -- submitting work ---------------------------------------------------
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -103,6 +130,8 @@ class SQLiteEngine:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        if self.checkpoint_interval_s > 0 and self.path != ":memory:":
+            conn.execute("PRAGMA wal_autocheckpoint=0")   # the checkpoint thread does it
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=5000")
         return conn
@@ -134,6 +163,10 @@ class SQLiteEngine:
                 batch.append(nxt)
             if batch:
                 self._execute_batch(conn, batch)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")   # leave a tidy database file behind
+        except sqlite3.Error:
+            pass
         conn.close()
 
     def _execute_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:

@@ -98,18 +98,7 @@
   }
 
   function renderPicker() {
-    var box = $("language-list");
-    while (box.firstChild) box.removeChild(box.firstChild);
-    box.setAttribute("role", "group");
-    box.setAttribute("aria-labelledby", "picker-heading");
-    (languages || []).forEach(function (l) {
-      var b = H.el("button", { type: "button", class: "lang-btn", "data-lang": l.code, lang: l.code, dir: l.dir === "rtl" ? "rtl" : "ltr" }, [
-        H.el("span", { class: "lang-native", text: l.native || l.name || l.code }),
-        l.name && l.name !== l.native ? H.el("span", { class: "lang-english", lang: "en", dir: "ltr", text: l.name }) : null
-      ]);
-      b.addEventListener("click", function () { chooseLanguage(l.code); });
-      box.appendChild(b);
-    });
+    H.renderLanguagePicker($("language-list"), languages || [], chooseLanguage);
     H.show("picker-loading", false);
   }
 

@@ -77,14 +77,14 @@
     return m + ":" + (r < 10 ? "0" : "") + r;
   };
 
-  /* Absolute ws:// or wss:// URL for a path or URL relative to this page. */
+  /* Absolute ws:// or wss:// URL for a path or URL relative to this page; params are set (replacing any already in it). */
   H.wsUrl = function (pathOrUrl, params) {
     var u = new URL(pathOrUrl, window.location.href);
     if (u.protocol === "http:") u.protocol = "ws:";
     else if (u.protocol === "https:") u.protocol = "wss:";
     if (params) {
       Object.keys(params).forEach(function (k) {
-        if (!u.searchParams.has(k) && params[k] !== undefined && params[k] !== null) u.searchParams.set(k, params[k]);
+        if (params[k] !== undefined && params[k] !== null) u.searchParams.set(k, params[k]);
       });
     }
     return u.toString();

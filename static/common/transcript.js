@@ -24,6 +24,10 @@
     return this.opts.labelFor ? this.opts.labelFor(from) : from;
   };
 
+  Transcript.prototype._time = function (d) {
+    return d.toLocaleTimeString(this.opts.timeLocale || [], { hour: "2-digit", minute: "2-digit", hour12: this.opts.hour12 });
+  };
+
   Transcript.prototype._nearBottom = function () {
     var b = this.box;
     return b.scrollHeight - b.scrollTop - b.clientHeight < 80;
@@ -48,7 +52,7 @@
     if (ts) {
       var d = new Date(ts);
       if (!isNaN(d.getTime())) {
-        time = H.el("time", { class: "msg-time", datetime: ts, text: d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) });
+        time = H.el("time", { class: "msg-time", datetime: ts, text: this._time(d) });
       }
     }
     var meta = H.el("div", { class: "msg-meta" }, [
@@ -119,7 +123,7 @@
     p.el.querySelector(".msg-status").textContent = "";
     var time = new Date();
     var meta = p.el.querySelector(".msg-meta");
-    meta.insertBefore(H.el("time", { class: "msg-time", datetime: time.toISOString(), text: time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) }), meta.lastChild);
+    meta.insertBefore(H.el("time", { class: "msg-time", datetime: time.toISOString(), text: this._time(time) }), meta.lastChild);
     p.el.parentNode.removeChild(p.el);
     this._place(p.el, seq);
     this.bySeq.set(seq, p.el);

@@ -14,8 +14,6 @@
   var sessions = new Map();    // id -> {id, channel, lang, state, msgs: Map, pending: Map, present, ended}
   var activeId = null;
   var view = null;             // Transcript bound to #agent-log
-  var seatState = null;        // last state message
-  var stateTimer = null;
   var resendTimer = null;
 
   /* ---------- storage ---------- */
@@ -62,7 +60,7 @@
     if (sock) sock.stop();
     sock = null;
     clearInterval(resendTimer);
-    clearInterval(stateTimer);
+    H.Status.stop();
     clearAuth();
     auth = null;
     sessions.clear();
@@ -90,13 +88,13 @@
     H.show("seat-bar", true);
     var seat = auth.seat || {};
     H.setText("seat-name", (seat.name || (auth.user && auth.user.name) || "") + (seat.kind ? " · " + seat.kind : ""));
-    if (seat.state) renderState({ state: seat.state });
+    if (seat.state) H.Status.state({ state: seat.state });
     renderSession();
     H.api("/api/v1/languages?all=1").then(function (list) {
       (list || []).forEach(function (l) { langNames[l.code] = l; });
       renderSession();
     }, function () {});
-    H.api("/api/v1/queues", { token: auth.token }).then(function (q) { renderQueues(q); }, function (err) {
+    H.api("/api/v1/queues", { token: auth.token }).then(function (q) { H.Status.queues(q, langLabel); }, function (err) {
       if (err.status === 401) authFailed();
     });
     H.Ticket.loadCatalog().catch(function () {});
@@ -136,7 +134,7 @@
   function onMessage(m) {
     switch (m.type) {
       case "hello": return onHello(m);
-      case "state": return renderState(m);
+      case "state": return H.Status.state(m);
       case "offer": return H.Offer.show(m);
       case "offer_withdrawn": return H.Offer.withdraw(m);
       case "session":
@@ -148,7 +146,7 @@
       case "ack": return onAck(m);
       case "peer": return onPeer(m);
       case "ended": return onEnded(m);
-      case "queues": return renderQueues(m.queues);
+      case "queues": return H.Status.queues(m.queues, langLabel);
       case "error":
         if (m.code === "bad_token" || m.code === "unauthorized") return authFailed();
         H.Offer.failed();
@@ -163,7 +161,7 @@
       auth.seat = m.seat;
       saveAuth();
       H.setText("seat-name", (m.seat.name || "") + (m.seat.kind ? " · " + m.seat.kind : ""));
-      if (m.seat.state) renderState({ state: m.seat.state, reason: m.seat.reason, until: m.seat.until });
+      if (m.seat.state) H.Status.state({ state: m.seat.state, reason: m.seat.reason, until: m.seat.until });
     }
     var listed = {};
     (m.sessions || []).forEach(function (s) {
@@ -179,61 +177,8 @@
     });
   }
 
-  /* ---------- seat state ---------- */
-  function renderState(m) {
-    seatState = m;
-    clearInterval(stateTimer);
-    stateTimer = null;
-    drawState();
-    if (m.state === "wrap_up" && m.until) stateTimer = setInterval(drawState, 1000);
-    $("state-available").setAttribute("aria-pressed", String(m.state === "available"));
-    $("state-away").setAttribute("aria-pressed", String(m.state === "away"));
-  }
-
-  function drawState() {
-    var m = seatState || {};
-    var el = $("seat-state");
-    el.setAttribute("data-state", m.state || "");
-    var p = L.pair(L.seatState, m.state);
-    var parts = [H.el("span", { class: "state-zh", text: p[0] }), " ", H.el("span", { class: "en", lang: "en", text: m.state || "" })];
-    if (m.reason) parts.push(H.el("span", { class: "state-reason", text: " · " + m.reason }));
-    if (m.until) {
-      var until = Number(m.until) > 1e12 ? Number(m.until) : Number(m.until) * 1000;
-      var left = Math.max(0, (until - Date.now()) / 1000);
-      parts.push(H.el("span", { class: "state-until", text: " · 至 until " + new Date(until).toLocaleTimeString("zh-CN", { hour12: false }) + " (" + H.mmss(left) + ")" }));
-    }
-    while (el.firstChild) el.removeChild(el.firstChild);
-    H.append(el, parts);
-  }
-
   function setState(state) {
     if (!send({ type: "set_state", state: state })) showError("offline", "Not connected; try again in a moment. 未连接，请稍后重试。");
-  }
-
-  /* ---------- queues ---------- */
-  function renderQueues(list) {
-    var box = $("queues");
-    while (box.firstChild) box.removeChild(box.firstChild);
-    if (!Array.isArray(list) || !list.length) {
-      box.appendChild(H.el("p", { class: "muted" }, [L.bi("无排队", "No queues")]));
-      return;
-    }
-    var tbody = H.el("tbody");
-    list.forEach(function (q) {
-      var names = langLabel(q.skill);
-      var row = H.el("tr", { "data-queue": q.queue, class: q.waiting > 0 ? "has-waiting" : null }, [
-        H.el("th", { scope: "row", text: q.queue }),
-        H.el("td", { text: names[1] ? names[0] + " " + names[1] : names[0] }),
-        H.el("td", { class: "num", text: q.waiting }),
-        H.el("td", { class: "num", text: typeof q.oldest_wait_s === "number" ? H.mmss(q.oldest_wait_s) : "" })
-      ]);
-      tbody.appendChild(row);
-    });
-    var head = H.el("tr", null, [
-      H.el("th", { scope: "col" }, [L.bi("队列", "Queue")]), H.el("th", { scope: "col" }, [L.bi("技能", "Skill")]),
-      H.el("th", { scope: "col" }, [L.bi("等待", "Waiting")]), H.el("th", { scope: "col" }, [L.bi("最久", "Oldest")])
-    ]);
-    box.appendChild(H.el("table", { class: "queue-table" }, [H.el("thead", null, head), tbody]));
   }
 
   /* ---------- sessions and chat ---------- */
@@ -388,7 +333,7 @@
   /* ---------- boot ---------- */
   function boot() {
     view = new H.Transcript($("agent-log"), {
-      ownFrom: "seat",
+      ownFrom: "seat", timeLocale: "zh-CN", hour12: false,
       labelFor: function (f) { return L.text(L.from, f); },
       sendingText: function () { return "发送中… sending…"; },
       extraText: function (m) {

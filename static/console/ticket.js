@@ -156,7 +156,7 @@
 
   function renderTranscript(msgs) {
     var box = $("ticket-transcript");
-    var view = new H.Transcript(box, { ownFrom: "seat", labelFor: function (f) { return L.text(L.from, f); } });
+    var view = new H.Transcript(box, { ownFrom: "seat", timeLocale: "zh-CN", hour12: false, labelFor: function (f) { return L.text(L.from, f); } });
     view.clear();
     view.load(msgs || []);
   }
