@@ -76,7 +76,7 @@ async def list_languages(request: web.Request) -> web.Response:
 @routes.get("/api/v1/languages/{code}/strings")
 async def language_strings(request: web.Request) -> web.Response:
     lang = languages.get(request.match_info["code"])
-    return web.json_response({"lang": lang.code, "dir": lang.dir, "strings": languages.ui_strings(lang.code)})
+    return web.json_response(languages.ui_strings(lang.code), headers={"Content-Language": lang.code})
 
 
 @routes.get("/api/v1/catalog")

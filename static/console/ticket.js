@@ -111,6 +111,7 @@
 
   function render(t) {
     ticket = t;
+    $("ticket").setAttribute("data-ticket-id", t.id || "");
     H.setText("ticket-number", t.number || t.id);
     var st = $("ticket-status");
     st.textContent = t.status || "";
