@@ -20,6 +20,7 @@ import languages
 from gateway import acd as acd_mod
 from gateway.acd import ACD, RoutingConfig
 from gateway.auth import token_hash
+from gateway.chat.broadcast import QueueBroadcaster
 from gateway.chat.drafting import Drafter
 from gateway.chat.hub import Hub
 from gateway.clock import Clock, utc_iso
@@ -52,7 +53,7 @@ class ChatService:
         self.hub = hub or Hub()
         self.acd = ACD(routing, clock)
         self.sessions: dict[str, SessionRecord] = {}      # open sessions only
-        self._last_queue_sent: dict[str, tuple[Any, ...]] = {}
+        self.broadcaster = QueueBroadcaster(self)
         self._seat_grace: dict[str, asyncio.TimerHandle] = {}
         self._seat_state_before_drop: dict[str, str] = {}
         self._wake = asyncio.Event()
@@ -216,6 +217,7 @@ class ChatService:
                     await self.hub.to_caller(s.id, {"type": "peer", "present": True})
                 if self._seat_state_before_drop.pop(user.id, None) == "available":
                     await self._apply(self.acd.set_state(user.id, "available"))
+        await self.push_queue_status()      # a seat online changes every waiting caller's estimate
         return [s for s in self.sessions.values() if s.seat_id == user.id and s.state == "active"]
 
     async def seat_disconnected(self, user: UserRecord) -> None:
@@ -315,7 +317,7 @@ class ChatService:
                 if s.seat_id:
                     later = self.acd.finish(s.seat_id, s.id)   # applied after "ended" is sent
             s.state = "ended" if ticket else "abandoned"
-            self._last_queue_sent.pop(s.id, None)
+            self.broadcaster.forget(s.id)
         await self.hub.to_caller(s.id, {"type": "ended", "by": by, "reference": ticket.number if ticket else None})
         if ticket is not None and s.seat_id:
             await self.hub.to_seat(s.seat_id, {"type": "ended", "session": s.id, "by": by,
@@ -366,7 +368,7 @@ class ChatService:
             now = self.clock.now()
             await self.repo.update_session(s.id, state="active", seat_id=ev.seat_id, seat_name=seat.name, answered_at=now)
             s.state, s.seat_id, s.seat_name, s.answered_at = "active", ev.seat_id, seat.name, now
-            self._last_queue_sent.pop(s.id, None)
+            self.broadcaster.forget(s.id)
             self.metrics.queue_wait.labels(s.queue).observe(ev.waited_s)
             await self.hub.to_caller(s.id, {"type": "connected", "seat": {"name": seat.name}})
             await self.hub.to_seat(ev.seat_id, {"type": "session", "session": s.public(),
@@ -385,40 +387,12 @@ class ChatService:
             await self.hub.to_seat(ev.seat_id, {"type": "state", "state": ev.new, "reason": ev.reason,
                                                 "until": getattr(ev, "until", None)})
 
-    # -- live queue position -------------------------------------------------------
+    # -- live queue position (see broadcast.py) ----------------------------------------
     async def push_queue_status(self) -> None:
-        """Tell each waiting caller their position and wait, when it changed; tell seats the queue sizes."""
-        for sid in [s.id for s in self.sessions.values() if s.state == "queued"]:
-            if not self.hub.caller_present(sid):
-                continue
-            try:
-                msg = self.queue_status(sid)
-            except Exception:  # the session left the ACD between listing and asking
-                continue
-            if msg is None:
-                continue
-            eta = msg["eta_s"]
-            key = (msg["position"], None if eta is None else eta // 5, msg["seats_online"], msg["state"])
-            if self._last_queue_sent.get(sid) != key:
-                self._last_queue_sent[sid] = key
-                await self.hub.to_caller(sid, msg)
-        queues = self.queue_summary()
-        key = tuple((q["queue"], q["skill"], q["waiting"]) for q in queues)
-        if self._last_queue_sent.get("__seats__") != key:
-            self._last_queue_sent["__seats__"] = key
-            for seat_id in list(self.hub.seats):
-                await self.hub.to_seat(seat_id, {"type": "queues", "queues": queues})
+        await self.broadcaster.push()
 
     def queue_summary(self) -> list[dict[str, Any]]:
-        return [{"queue": q["queue"], "skill": q["skill"], "waiting": q["waiting"],
-                 "oldest_wait_s": round(q.get("oldest_wait_s") or 0)}
-                for q in self.acd.snapshot().get("queues", [])]
+        return self.broadcaster.summary()
 
     def snapshot(self) -> dict[str, Any]:
-        """For /metrics: queues, seats by state and kind, open sessions, connections."""
-        snap = self.acd.snapshot()
-        sessions: dict[tuple[str, str], int] = {}
-        for s in self.sessions.values():
-            sessions[(s.channel, s.state)] = sessions.get((s.channel, s.state), 0) + 1
-        return {"queues": snap.get("queues", []), "seats": snap.get("seats_by_state_kind", {}),
-                "sessions": sessions, "connections": self.hub.counts()}
+        return self.broadcaster.snapshot()

@@ -13,6 +13,7 @@ from gateway.clock import Clock, SystemClock
 from gateway.config import Config
 from gateway.demo import demo_users
 from gateway.metrics import Metrics
+from gateway.storage import create_repository
 from gateway.storage.sqlite import SQLiteRepository
 from gateway.web import api, tickets, ws
 from gateway.web.keys import CLOCK, CONFIG, METRICS, REPO, SERVICE
@@ -29,7 +30,7 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
     languages.configure(config.languages or None)
     clock = clock or SystemClock()
     metrics = Metrics()
-    repo = SQLiteRepository(config.db, synchronous=config.sqlite_synchronous, on_commit=metrics.on_commit)
+    repo = create_repository(config.db, synchronous=config.sqlite_synchronous, on_commit=metrics.on_commit)
     routing = RoutingConfig.from_dict(config.routing or DEFAULT_ROUTING)
     service = ChatService(repo=repo, routing=routing, clock=clock, config=config, metrics=metrics,
                           drafter=drafter or TranscriptDrafter())
