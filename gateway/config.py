@@ -9,6 +9,7 @@ field ``max_message_chars`` is ``max_message_chars = 2000`` in the file,
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -51,6 +52,23 @@ class Config:
             self.max_ws_frame_bytes = self.max_message_chars * 4 + 256
         if self.log_format not in ("json", "text"):
             raise InvalidField("log_format must be 'json' or 'text'")
+        # Checked here so that a typo is a one-line configuration error, not a ValueError
+        # traceback from SQLite or logging at start-up.
+        sync = self.sqlite_synchronous.strip().upper()
+        if sync not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise InvalidField(f"sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA, not {self.sqlite_synchronous!r}")
+        self.sqlite_synchronous = sync
+        level = self.log_level.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise InvalidField(f"log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {self.log_level!r}")
+        self.log_level = level
+        for name in ("seat_reconnect_grace_s", "seat_token_ttl_s", "queue_update_interval_s"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                raise InvalidField(f"{name} must be a finite number of seconds >= 0, not {value!r}")
+        for name in ("seat_token_ttl_s", "queue_update_interval_s"):
+            if getattr(self, name) == 0:
+                raise InvalidField(f"{name} must be greater than 0")
         return self
 
 
@@ -67,8 +85,13 @@ def _coerce(name: str, typ: Any, value: Any) -> Any:
                 return False
             raise ValueError(value)
         if tname == "int":
+            # int(True) == 1 and int(8080.9) == 8080 would silently accept a wrong value.
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)
             return int(value)
         if tname == "float":
+            if isinstance(value, bool):
+                raise ValueError(value)
             return float(value)
         if tname == "str":
             return str(value)
@@ -97,8 +120,10 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
             raise InvalidField(f"configuration file {str(p)!r} does not exist")
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InvalidField(f"configuration file {str(p)!r} is not valid TOML: {exc}") from exc
+        except OSError as exc:
+            raise InvalidField(f"configuration file {str(p)!r} cannot be read: {exc.strerror or exc}") from exc
         for k, v in data.items():
             if k not in fields:
                 raise InvalidField(f"unknown configuration key {k!r} in {str(p)!r}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from gateway.domain.privacy import redact
@@ -20,15 +21,44 @@ _STD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message
 
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if record.args:
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in
-                                (record.args if isinstance(record.args, tuple) else (record.args,)))
+        # Redact the final message rather than the pieces: args may be a mapping
+        # (``log.info("%(phone)s", {...})``) or non-strings (ints, dicts, exceptions)
+        # whose text still carries a number.
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: let the handler report it, but redact what we can
+            if isinstance(record.msg, str):
+                record.msg = redact(record.msg)
+            if isinstance(record.args, Mapping):
+                record.args = _redact_value(dict(record.args))
+            elif isinstance(record.args, tuple):
+                record.args = tuple(_redact_value(a) for a in record.args)
+        else:
+            record.msg = redact(message)
+            record.args = None
         for key, value in list(vars(record).items()):
-            if key not in _STD and isinstance(value, str):
-                setattr(record, key, redact(value))
+            if key not in _STD and not key.startswith("_"):
+                setattr(record, key, _redact_value(value))
         return True
+
+
+def _redact_value(value: Any) -> Any:
+    """Redact strings, and strings inside dicts, lists and tuples; other objects by their text."""
+    if isinstance(value, str):
+        return redact(value)
+    if value is None or isinstance(value, (bool, float)):
+        return value
+    if isinstance(value, int):
+        # A mobile or ID number stored as an int has 11+ digits; shorter ints are counts and ids.
+        if abs(value) < 10**10:
+            return value
+    if isinstance(value, Mapping):
+        return {(_redact_value(k) if isinstance(k, str) else k): _redact_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_redact_value(v) for v in value]
+    text = str(value)
+    masked = redact(text)
+    return value if masked == text else masked
 
 
 class JsonFormatter(logging.Formatter):
@@ -48,10 +78,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
+class RedactingTextFormatter(logging.Formatter):
+    """The plain-text format; tracebacks are redacted too, as in the JSON format."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 def setup_logging(level: str = "INFO", fmt: str = "json", stream: Any = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(RedactingFilter())
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json"
+                         else RedactingTextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     for h in list(root.handlers):
         root.removeHandler(h)

@@ -26,7 +26,7 @@ from gateway.chat.hub import Hub
 from gateway.clock import Clock, utc_iso
 from gateway.config import Config
 from gateway.domain.ticket import Channel, Ticket, ticket_number
-from gateway.errors import Conflict, Forbidden, InvalidField, PayloadTooLarge, UnknownChannel, UnknownLanguage, UnknownSession
+from gateway.errors import Conflict, Forbidden, InvalidField, NotFound, PayloadTooLarge, UnknownChannel, UnknownLanguage, UnknownSession
 from gateway.metrics import Metrics
 from gateway.storage.records import MessageRecord, SessionRecord, UserRecord
 from gateway.storage.repository import Repository
@@ -208,8 +208,10 @@ class ChatService:
             handle.cancel()
         async with self._lock:
             try:
-                self.acd.seat(user.id)
-            except Exception:
+                known = self.acd.seat(user.id).state != "offline"
+            except NotFound:
+                known = False
+            if not known:   # first connection, or back after the grace period ran out
                 await self._apply(self.acd.login(user.id, user.name, user.seat_kind or "agent", dict(user.skills)))
             else:
                 held = [s for s in self.sessions.values() if s.seat_id == user.id and s.state == "active"]
@@ -225,7 +227,7 @@ class ChatService:
         async with self._lock:
             try:
                 view = self.acd.seat(user.id)
-            except Exception:
+            except NotFound:
                 return
             held = [s for s in self.sessions.values() if s.seat_id == user.id and s.state == "active"]
             if view.ringing:
@@ -247,7 +249,7 @@ class ChatService:
         async with self._lock:
             try:
                 self.acd.seat(seat_id)
-            except Exception:
+            except NotFound:
                 return
             # logout requeues a held session at the head of the queue.
             await self._apply(self.acd.logout(seat_id))

@@ -105,8 +105,7 @@ class SQLiteEngine:
     # -- submitting work ---------------------------------------------------
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(conn)`` on the writer thread; return after its batch is committed."""
-        if self._closed:
-            raise RuntimeError("the database is closed")
+        self._check_open()
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[T] = loop.create_future()
         self._q.put((fn, fut, loop))
@@ -114,8 +113,7 @@ class SQLiteEngine:
 
     def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Blocking variant for the CLI and for start-up code outside an event loop."""
-        if self._closed:
-            raise RuntimeError("the database is closed")
+        self._check_open()
         done = threading.Event()
         box: dict[str, Any] = {}
         self._q.put((fn, (done, box), None))
@@ -123,6 +121,13 @@ class SQLiteEngine:
         if "error" in box:
             raise box["error"]
         return box["result"]
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the database is closed")
+        if self._thread is None or self._open_error is not None:
+            # Without a writer thread nothing would ever resolve the operation: fail instead of hanging.
+            raise RuntimeError("the database is not open (call start() / open() first)")
 
     # -- the worker ----------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -212,7 +217,12 @@ class SQLiteEngine:
                 box["result" if ok else "error"] = value
                 done.set()
             else:
-                loop.call_soon_threadsafe(_resolve, fut, ok, value)
+                try:
+                    loop.call_soon_threadsafe(_resolve, fut, ok, value)
+                except RuntimeError:  # the caller's event loop is closed: nobody is waiting any more
+                    # Raising here would kill the writer thread and leave every later caller hanging.
+                    log.warning("database result dropped: caller's event loop is closed",
+                                extra={"event": "db_result_dropped"})
 
 
 def _resolve(fut: asyncio.Future[Any], ok: bool, value: Any) -> None:

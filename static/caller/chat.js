@@ -4,14 +4,12 @@
 (function () {
   "use strict";
   var H = window.Hotline;
+  var I = H.I18n;
   var $ = H.$;
-  var STORE = "hotline.caller.session";
-  var RTL = { ar: 1, fa: 1, he: 1, ur: 1, ps: 1, ug: 1 };
+  var t = I.t;
   var FATAL = { bad_token: 1, unknown_session: 1, unauthorized: 1 };
   var RESEND_MS = 8000;
 
-  var strings = {};
-  var languages = null;       // [{code, name, native, dir}] once loaded
   var lang = null;
   var session = null;         // {id, token, ws_url, lang, queue, ended, reference, by}
   var sock = null;
@@ -25,27 +23,14 @@
   var sentAt = new Map();     // client_id -> last send time
   var resendTimer = null;
 
-  function t(key, values) {
-    var s = Object.prototype.hasOwnProperty.call(strings, key) ? strings[key] : H.CALLER_STRINGS_EN[key];
-    if (s === undefined || s === null) s = key;
-    return values ? H.format(s, values) : String(s);
-  }
-
-  /* ---------- storage (sessionStorage may be unavailable in private modes) ---------- */
-  function loadSession() {
-    try { return JSON.parse(window.sessionStorage.getItem(STORE) || "null"); } catch (e) { return null; }
-  }
-  function saveSession() {
-    try { if (session) window.sessionStorage.setItem(STORE, JSON.stringify(session)); } catch (e) { /* ignore */ }
-  }
-  function clearSession() {
-    try { window.sessionStorage.removeItem(STORE); } catch (e) { /* ignore */ }
-  }
+  function saveSession() { H.SessionStore.save(session); }
+  function clearSession() { H.SessionStore.clear(); }
 
   /* ---------- views ---------- */
   function showView(name) {
     ["picker", "start", "chat"].forEach(function (v) { H.show("view-" + v, v === name); });
     H.show("change-lang", name === "start");
+    document.body.setAttribute("data-view", name);
   }
 
   function showError(text, retry) {
@@ -61,53 +46,29 @@
     return t("error_generic") + detail;
   }
 
-  function applyStrings() {
-    document.querySelectorAll("[data-i18n]").forEach(function (n) { n.textContent = t(n.getAttribute("data-i18n")); });
-    document.querySelectorAll("[data-i18n-placeholder]").forEach(function (n) {
-      n.setAttribute("placeholder", t(n.getAttribute("data-i18n-placeholder")));
-    });
-    document.title = "12345 · " + t("title");
+  function onStringsApplied() {
+    if (transcript) transcript.opts.timeLocale = lang || [];
     renderState();
     if (session && session.queue) renderQueue(session.queue);
   }
 
-  function languageEntry(code) {
-    if (!languages) return null;
-    for (var i = 0; i < languages.length; i++) if (languages[i].code === code) return languages[i];
-    return null;
-  }
-
   function setLanguage(code) {
-    var entry = languageEntry(code);
-    var dir = entry && entry.dir ? entry.dir : RTL[code] ? "rtl" : "ltr";
     lang = code;
-    document.documentElement.setAttribute("lang", code);
-    document.documentElement.setAttribute("dir", dir === "rtl" ? "rtl" : "ltr");
-    return H.api("/api/v1/languages/" + encodeURIComponent(code) + "/strings")
-      .then(function (s) { strings = s && typeof s === "object" ? s : {}; })
-      .catch(function () { strings = {}; })
-      .then(applyStrings);
+    return I.setLanguage(code);
   }
 
   /* ---------- language picker ---------- */
-  function fetchLanguages() {
-    return H.api("/api/v1/languages").then(function (list) {
-      languages = Array.isArray(list) ? list : [];
-      return languages;
-    });
-  }
-
   function renderPicker() {
-    H.renderLanguagePicker($("language-list"), languages || [], chooseLanguage);
+    H.renderLanguagePicker($("language-list"), I.languages() || [], chooseLanguage);
     H.show("picker-loading", false);
   }
 
   function showPicker() {
     showView("picker");
-    if (languages) { renderPicker(); return; }
+    if (I.languages()) { renderPicker(); return; }
     H.setText("picker-loading", "…");
     H.show("picker-loading", true);
-    fetchLanguages().then(renderPicker, function (err) {
+    I.fetchLanguages().then(renderPicker, function (err) {
       H.setText("picker-loading", "");
       showError("Error / 错误: " + (err.message || err.code), showPicker);
     });
@@ -314,6 +275,8 @@
     H.show("reference-line", !!session.reference);
     H.show("ended-panel", true);
     renderState();
+    var log = $("chat-log");
+    log.scrollTop = log.scrollHeight;     /* the panel took room from the log: keep the last messages in view */
     $("new-chat").focus();
   }
 
@@ -383,8 +346,9 @@
     $("new-chat").addEventListener("click", newChat);
     $("change-lang").addEventListener("click", showPicker);
 
-    var langsReady = fetchLanguages().catch(function () { return null; });
-    var saved = loadSession();
+    I.onApply(onStringsApplied);
+    var langsReady = I.fetchLanguages().catch(function () { return null; });
+    var saved = H.SessionStore.load();
     var wanted = new URLSearchParams(window.location.search).get("lang");
 
     if (saved && saved.id && saved.token) {
@@ -397,7 +361,8 @@
     }
     if (wanted) {
       langsReady.then(function () {
-        if (languages && languages.length && !languageEntry(wanted)) showPicker();
+        var list = I.languages();
+        if (list && list.length && !I.entry(wanted)) showPicker();
         else chooseLanguage(wanted);
       });
       return;

@@ -18,6 +18,23 @@
     this.bySeq = new Map();      // seq -> element
     this.pendingById = new Map(); // client_id -> {el, text}
     this.maxSeq = 0;
+    /* A log read at its bottom stays at its bottom when it is resized (a panel opens
+     * beside it, the phone keyboard appears); one scrolled up by the reader is left alone. */
+    var self = this;
+    this.stuck = true;
+    this.dims = "";
+    container.addEventListener("scroll", function () {
+      /* a scroll caused by a layout change (not by the reader) leaves `stuck` as it was */
+      var d = self.box.scrollHeight + "/" + self.box.clientHeight;
+      if (d === self.dims) self.stuck = self._nearBottom();
+      self.dims = d;
+    }, { passive: true });
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () {
+        if (self.stuck) self.box.scrollTop = self.box.scrollHeight;
+        self.dims = self.box.scrollHeight + "/" + self.box.clientHeight;
+      }).observe(container);
+    }
   }
 
   Transcript.prototype._label = function (from) {

@@ -348,7 +348,9 @@
       transcriptFor: function (id) {
         var s = sessions.get(id);
         return s ? Array.from(s.msgs.values()) : null;
-      }
+      },
+      langLabel: langLabel,
+      seatId: function () { return auth && auth.user && auth.user.id; }
     });
     $("login-form").addEventListener("submit", onLogin);
     $("logout").addEventListener("click", function () { logout(false); });

@@ -41,6 +41,32 @@
       timeout: ["超时未接，已收回", "Offer timed out"],
       caller_left: ["来电人已离开", "The caller left"]
     },
+    /* why the seat's state changed; only the ones worth telling the seat about */
+    stateReason: {
+      no_answer: ["未接听，已置为离开", "missed an offer, set to away"],
+      rejected: ["已拒绝，置为离开", "rejected, set to away"],
+      disconnected: ["连接中断", "connection lost"]
+    },
+    /* ticket draft_fields.flags */
+    draftFlag: {
+      mt_unavailable: ["机器翻译不可用：请根据原文填写中文诉求", "Machine translation unavailable: write the Chinese request from the original text"]
+    },
+    action: {
+      create: ["创建", "created"],
+      edit: ["修改", "edited"],
+      attach: ["附件", "attached"],
+      submit: ["受理", "accepted"],
+      dispatch: ["派单", "dispatched"],
+      sign: ["签收", "signed"],
+      "return": ["退单", "returned"],
+      reroute: ["改派", "re-routed"],
+      reply: ["答复", "replied"],
+      start_callback: ["回访", "callback"],
+      callback_dissatisfied: ["复核", "to review"],
+      extend: ["延期", "extended"],
+      close: ["办结", "closed"],
+      merge: ["合并", "merged"]
+    },
     field: {
       category: ["类别", "Category"],
       department: ["承办部门", "Department"],
@@ -48,7 +74,10 @@
       address: ["地址", "Address"],
       event_time: ["事发日期", "Event date"],
       text_zh: ["诉求内容", "Request (Chinese)"],
-      status: ["状态", "Status"]
+      status: ["状态", "Status"],
+      deadline: ["期限", "Deadline"],
+      caller: ["来电人", "Caller"],
+      attachments: ["附件", "Attachments"]
     }
   };
 

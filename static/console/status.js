@@ -19,20 +19,34 @@
     $("state-away").setAttribute("aria-pressed", String(m.state === "away"));
   }
 
+  /* "话后整理 Wrap-up · 0:29"; the raw reason goes to the tooltip unless it matters to the seat. */
   function drawState() {
     var m = seatState || {};
     var el = $("seat-state");
     el.setAttribute("data-state", m.state || "");
+    el.setAttribute("title", [m.state, m.reason].filter(Boolean).join(" · "));
     var p = L.pair(L.seatState, m.state);
-    var parts = [H.el("span", { class: "state-zh", text: p[0] }), " ", H.el("span", { class: "en", lang: "en", text: m.state || "" })];
-    if (m.reason) parts.push(H.el("span", { class: "state-reason", text: " · " + m.reason }));
-    if (m.until) {
+    var parts = [H.el("span", { class: "state-zh", text: p[0] }), " ", H.el("span", { class: "en", lang: "en", text: p[1] || m.state || "" })];
+    var why = m.reason && L.stateReason[m.reason];
+    if (why) parts.push(H.el("span", { class: "state-reason" }, [" · ", L.bi(why[0], why[1])]));
+    if (m.until && m.state === "wrap_up") {
       var until = Number(m.until) > 1e12 ? Number(m.until) : Number(m.until) * 1000;
       var left = Math.max(0, (until - Date.now()) / 1000);
-      parts.push(H.el("span", { class: "state-until", text: " · 至 until " + new Date(until).toLocaleTimeString("zh-CN", { hour12: false }) + " (" + H.mmss(left) + ")" }));
+      parts.push(H.el("span", { class: "state-until", text: " · " + H.mmss(left) }));
     }
     while (el.firstChild) el.removeChild(el.firstChild);
     H.append(el, parts);
+  }
+
+  /* "lang:ja" -> 日本語 Japanese; "sign:csl" -> the sign language's name */
+  function skillCell(skill, langLabel) {
+    var m = /^(lang|sign):(.+)$/.exec(String(skill || ""));
+    var names = m ? langLabel(m[2]) : [String(skill || ""), ""];
+    if (m && names[0] === m[2] && !names[1]) names = [String(skill), ""];
+    return H.el("td", { title: skill }, [
+      H.el("span", { class: "skill-native", lang: m ? m[2] : null, text: names[0] }),
+      names[1] ? H.el("span", { class: "en", lang: "en", text: names[1] }) : null
+    ]);
   }
 
   function queues(list, langLabel) {
@@ -44,10 +58,9 @@
     }
     var tbody = H.el("tbody");
     list.forEach(function (q) {
-      var names = langLabel(q.skill);
       var row = H.el("tr", { "data-queue": q.queue, class: q.waiting > 0 ? "has-waiting" : null }, [
-        H.el("th", { scope: "row", text: q.queue }),
-        H.el("td", { text: names[1] ? names[0] + " " + names[1] : names[0] }),
+        H.el("th", { scope: "row" }, [L.biFor(L.channel, q.queue)]),
+        skillCell(q.skill, langLabel),
         H.el("td", { class: "num", text: q.waiting }),
         H.el("td", { class: "num", text: typeof q.oldest_wait_s === "number" ? H.mmss(q.oldest_wait_s) : "" })
       ]);

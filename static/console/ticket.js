@@ -1,5 +1,6 @@
 /* Ticket editor: opened when a session ends with a draft ticket.
- *   Hotline.Ticket.init({token: fn, onAuthError: fn(err), transcriptFor: fn(sessionId) -> [msg] | null})
+ *   Hotline.Ticket.init({token: fn, onAuthError: fn(err), transcriptFor: fn(sessionId) -> [msg] | null,
+ *                        langLabel: fn(code) -> [native, english], seatId: fn() -> id})
  *   Hotline.Ticket.loadCatalog(); Hotline.Ticket.open({id, number, status}); Hotline.Ticket.close()
  * Save sends PATCH with only the fields the agent changed; Submit saves, then POSTs /submit.
  */
@@ -75,7 +76,7 @@
     catalogPromise = api("/api/v1/catalog").then(function (c) {
       catalog = c || {};
       Object.keys(SELECTS).forEach(function (f) { fillSelect(f, catalog[SELECTS[f]]); });
-      if (ticket) fillFields(ticket);
+      if (ticket) { fillFields(ticket); renderHistory(ticket.history || []); markDrafted(); }
       return catalog;
     }, function (err) {
       catalogPromise = null;
@@ -122,8 +123,9 @@
     var meta = $("ticket-meta");
     while (meta.firstChild) meta.removeChild(meta.firstChild);
     var c = t.caller || {};
+    var lang = ctx.langLabel ? ctx.langLabel(t.lang) : [t.lang, ""];
     [
-      ["语言 Lang", t.lang], ["渠道 Channel", L.text(L.channel, t.channel)],
+      ["语言 Language", lang[1] ? lang[0] + " " + lang[1] : lang[0]], ["渠道 Channel", L.text(L.channel, t.channel)],
       ["来电人 Caller", [c.name, c.phone_masked, c.id_masked].filter(Boolean).join(" · ")],
       ["期限 Deadline", L.time(t.deadline)], ["创建 Created", L.time(t.created_at)]
     ].forEach(function (kv) {
@@ -133,21 +135,70 @@
 
     fillFields(t);
     H.setText("ticket-text-original", t.text_original || "—");
+    renderDraftNotes(t);
     renderHistory(t.history || []);
+  }
+
+  /* draft_fields: {field: suggested value, ..., flags: ["mt_unavailable", ...]} */
+  function renderDraftNotes(t) {
+    var draft = t.draft_fields && typeof t.draft_fields === "object" ? t.draft_fields : {};
+    var flags = Array.isArray(draft.flags) ? draft.flags : [];
+    var ul = $("ticket-flags");
+    while (ul.firstChild) ul.removeChild(ul.firstChild);
+    flags.forEach(function (f) {
+      var p = L.draftFlag[f];
+      ul.appendChild(H.el("li", { "data-flag": f }, p ? [L.bi(p[0], p[1])] : [H.el("code", { text: String(f) })]));
+    });
+    ul.hidden = !flags.length || t.status !== "draft";
+    markDrafted();
+  }
+
+  /* A field still holding the drafter's suggestion is marked "草拟 drafted"; an empty
+   * Chinese request the drafter could not translate is marked as needing input. */
+  function markDrafted() {
+    var draft = ticket && ticket.draft_fields && typeof ticket.draft_fields === "object" ? ticket.draft_fields : {};
+    var isDraft = !!ticket && ticket.status === "draft";
+    document.querySelectorAll("#ticket-form .field[data-field]").forEach(function (box) {
+      var f = box.getAttribute("data-field");
+      var value = $(FIELDS[f]).value.trim();
+      var suggested = formValue(draft, f);
+      box.classList.toggle("drafted", isDraft && suggested !== "" && value === suggested.trim());
+    });
+    var flags = Array.isArray(draft.flags) ? draft.flags : [];
+    var noMt = isDraft && flags.indexOf("mt_unavailable") >= 0 && !$("ticket-text-zh").value.trim();
+    document.querySelector('#ticket-form .field[data-field="text_zh"]').classList.toggle("needs-input", noMt);
+  }
+
+  /* A history value as the agent knows it: catalog codes and statuses by their Chinese names. */
+  function valueText(v, field) {
+    if (v === null || v === undefined || v === "") return "∅";
+    if (typeof v === "object") return JSON.stringify(v);
+    if (field === "status") return L.text(L.ticketStatus, v);
+    var items = catalog && SELECTS[field] ? catalog[SELECTS[field]] : null;
+    var hit = (items || []).filter(function (it) { return it.code === v; })[0];
+    return hit && hit.zh ? hit.zh + " (" + v + ")" : String(v);
+  }
+
+  function actorText(actor) {
+    var me = ctx.seatId ? ctx.seatId() : null;
+    if (me && actor === "seat:" + me) return "我 Me";
+    if (actor === "system") return "系统 System";
+    var m = /^seat:(.{8}).{8,}$/.exec(String(actor || ""));
+    return m ? "坐席 seat " + m[1] + "…" : actor;
   }
 
   function renderHistory(list) {
     var ol = $("ticket-history");
     while (ol.firstChild) ol.removeChild(ol.firstChild);
     list.forEach(function (h) {
-      var parts = [L.time(h.at), h.actor, h.action].filter(Boolean).join(" · ");
+      var parts = [L.time(h.at), actorText(h.actor), h.action ? L.text(L.action, h.action) : null].filter(Boolean).join(" · ");
       var li = H.el("li", null, [H.el("span", { class: "hist-head", text: parts })]);
       if (h.field) {
         var f = L.pair(L.field, h.field);
         li.appendChild(H.el("span", { class: "hist-field", text: " " + f[0] + (f[1] ? " " + f[1] : "") + ": " }));
-        li.appendChild(H.el("del", { text: h.old === null || h.old === undefined ? "∅" : String(h.old) }));
+        li.appendChild(H.el("del", { text: valueText(h.old, h.field) }));
         li.appendChild(document.createTextNode(" → "));
-        li.appendChild(H.el("ins", { text: h.new === null || h.new === undefined ? "∅" : String(h.new) }));
+        li.appendChild(H.el("ins", { text: valueText(h.new, h.field) }));
       }
       if (h.reason) li.appendChild(H.el("span", { class: "hist-reason", text: " (" + h.reason + ")" }));
       ol.appendChild(li);
@@ -156,8 +207,8 @@
   }
 
   function renderTranscript(msgs) {
-    var box = $("ticket-transcript");
-    var view = new H.Transcript(box, { ownFrom: "seat", timeLocale: "zh-CN", hour12: false, labelFor: function (f) { return L.text(L.from, f); } });
+    var view = renderTranscript.view || (renderTranscript.view = new H.Transcript($("ticket-transcript"), {
+      ownFrom: "seat", timeLocale: "zh-CN", hour12: false, labelFor: function (f) { return L.text(L.from, f); } }));
     view.clear();
     view.load(msgs || []);
   }
@@ -252,6 +303,8 @@
     $("ticket-submit").addEventListener("click", onSubmit);
     $("ticket-close").addEventListener("click", close);
     $("ticket-form").addEventListener("submit", function (e) { e.preventDefault(); onSave(); });
+    $("ticket-form").addEventListener("input", markDrafted);
+    $("ticket-form").addEventListener("change", markDrafted);
   }
 
   function reset() {

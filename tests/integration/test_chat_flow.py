@@ -183,3 +183,20 @@ async def test_restart_loses_nothing(gateway_factory, tmp_path):
     hello = await recv_until(caller, "hello")
     assert [m["text"] for m in hello["transcript"]] == ["сообщение 0", "сообщение 1", "сообщение 2"]
     assert hello["session"]["state"] == "queued"
+
+
+async def test_seat_back_after_the_grace_period_can_work_again(gateway_factory):
+    import asyncio
+    gw = await gateway_factory(seat_reconnect_grace_s=0.05)
+    token, seat = await connect_seat(gw, "seat-it", {"lang:it": 5})
+    await recv_until(seat, "state", match=lambda m: m["state"] == "available")
+    await seat.close()
+    await asyncio.sleep(0.3)                     # grace period over: the seat is logged out
+    assert gw.service.acd.seat(gw.service.acd.seats()[0].seat_id).state == "offline"
+    _, seat = await connect_seat(gw, "seat-it-again", {"lang:it": 5})   # another seat, unaffected
+    seat_ws = await gw.seat_ws(token)            # the first seat logs back in
+    hello = await recv_until(seat_ws, "hello")
+    assert hello["seat"]["state"] == "away"
+    await seat_ws.send_json({"type": "set_state", "state": "available"})
+    state = await recv_until(seat_ws, "state", match=lambda m: m["state"] == "available")
+    assert state["state"] == "available"
