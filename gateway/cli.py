@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import dataclasses
 import signal
+import sqlite3
 import sys
 import time
 import uuid
@@ -51,7 +52,11 @@ async def _serve(config: Config) -> int:
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=10.0)
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()        # close the database cleanly before reporting the error
+        raise
     port = runner.addresses[0][1] if runner.addresses else config.port
     host = "localhost" if config.host in ("127.0.0.1", "0.0.0.0", "::") else config.host
     base = f"http://{host}:{port}"
@@ -167,6 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     except GatewayError as exc:
         print(f"hotline-gateway: {exc.message}", file=sys.stderr)
         return 2
+    except (OSError, sqlite3.Error) as exc:
+        # The environment, not the command line: an unopenable database, a port in use.
+        # One line, exit 1, instead of a traceback.
+        what = "database error: " if isinstance(exc, sqlite3.Error) else ""
+        print(f"hotline-gateway: {what}{exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
