@@ -23,6 +23,7 @@ from gateway.auth import token_hash
 from gateway.chat.broadcast import QueueBroadcaster
 from gateway.chat.drafting import Drafter
 from gateway.chat.hub import Hub
+from gateway.chat.translation import ChatTranslator, compose_for_caller, message_json, translate_caller_message
 from gateway.clock import Clock, utc_iso
 from gateway.config import Config
 from gateway.domain.ticket import Channel, Ticket, ticket_number
@@ -36,20 +37,18 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 LIVE_CHANNELS = ("chat", "voice", "video")
 
 
-def message_json(m: MessageRecord) -> dict[str, Any]:
-    return {"type": "msg", "session": m.session_id, "seq": m.seq, "from": m.sender, "text": m.text,
-            "ts": utc_iso(m.created_at), "client_id": m.client_id}
-
-
 class ChatService:
     def __init__(self, *, repo: Repository, routing: RoutingConfig, clock: Clock, config: Config,
-                 metrics: Metrics, drafter: Drafter, hub: Hub | None = None) -> None:
+                 metrics: Metrics, drafter: Drafter, hub: Hub | None = None,
+                 translator: ChatTranslator | None = None) -> None:
         self.repo = repo
         self.routing = routing
         self.clock = clock
         self.config = config
         self.metrics = metrics
         self.drafter = drafter
+        self.translator = translator
+        self._background: set[asyncio.Task[None]] = set()
         self.hub = hub or Hub()
         self.acd = ACD(routing, clock)
         self.sessions: dict[str, SessionRecord] = {}      # open sessions only
@@ -87,6 +86,8 @@ class ChatService:
                 pass
         for h in self._seat_grace.values():
             h.cancel()
+        for task in list(self._background):
+            task.cancel()
         # 1012 "service restart": the pages reconnect and resume from disk.
         await self.hub.close_all(1012, b"server restarting")
 
@@ -164,11 +165,12 @@ class ChatService:
                                   f"this one has {len(text)}")
         return text
 
-    async def _store(self, s: SessionRecord, sender: str, text: str, client_id: Any, author: str | None) -> MessageRecord:
+    async def _store(self, s: SessionRecord, sender: str, text: str, client_id: Any, author: str | None,
+                     meta: dict[str, Any] | None = None) -> MessageRecord:
         if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= 64):
             raise InvalidField("'client_id' must be a string of 1 to 64 characters")
         m = MessageRecord(session_id=s.id, seq=0, sender=sender, text=text, created_at=self.clock.now(),
-                          author=author, client_id=client_id)
+                          author=author, client_id=client_id, meta=meta or {})
         stored, new = await self.repo.append_message(m)
         if new:
             self.metrics.messages.labels(sender).inc()
@@ -179,10 +181,35 @@ class ChatService:
             raise Conflict("this session has ended; start a new one")
         m = await self._store(s, "caller", self.check_text(text), client_id, None)
         await self.hub.to_caller(s.id, {"type": "ack", "client_id": m.client_id, "seq": m.seq})
-        await self.hub.to_caller(s.id, message_json(m))
+        await self.hub.to_caller(s.id, message_json(m, "caller"))
         if s.state == "active" and s.seat_id:
-            await self.hub.to_seat(s.seat_id, message_json(m))
+            await self.hub.to_seat(s.seat_id, message_json(m, "seat"))
+        if "zh" not in m.meta:
+            self._spawn(self._translate_for_seat(s, m))
         return m
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _translate_for_seat(self, s: SessionRecord, m: MessageRecord) -> None:
+        """Chinese beneath the caller's words in the console; never delays the relay itself."""
+        try:
+            meta = await translate_caller_message(self.translator, m, s.lang)
+        except Exception as exc:  # MT trouble must not touch the chat
+            log.warning("caller message not translated", extra={"event": "mt_failed", "session": s.id,
+                                                                 "error": type(exc).__name__})
+            return
+        if meta is None:
+            return
+        await self.repo.merge_message_meta(s.id, m.seq, meta)
+        m.meta.update(meta)
+        live = self.sessions.get(s.id)
+        if live is not None and live.seat_id:
+            zh = meta["zh"]
+            await self.hub.to_seat(live.seat_id, {"type": "translation", "session": s.id, "seq": m.seq, "lang": "zh",
+                                                  "text": zh["text"], "flags": zh["flags"], "mt": True})
 
     async def caller_connected(self, s: SessionRecord) -> None:
         if s.state == "active" and s.seat_id:
@@ -281,20 +308,30 @@ class ChatService:
             raise Forbidden("you are not connected to that session")
         return s
 
-    async def seat_message(self, user: UserRecord, session_id: Any, client_id: Any, text: Any) -> MessageRecord:
+    async def seat_message(self, user: UserRecord, session_id: Any, client_id: Any, text: Any,
+                           compose_lang: Any = None) -> MessageRecord:
         s = self._held(user, session_id)
-        m = await self._store(s, "seat", self.check_text(text), client_id, user.id)
+        text = self.check_text(text)
+        meta = await compose_for_caller(self.translator, text, compose_lang, s.lang)
+        m = await self._store(s, "seat", text, client_id, user.id, meta)
         await self.hub.to_seat(user.id, {"type": "ack", "session": s.id, "client_id": m.client_id, "seq": m.seq})
-        await self.hub.to_seat(user.id, message_json(m))
-        await self.hub.to_caller(s.id, message_json(m))
+        await self.hub.to_seat(user.id, message_json(m, "seat"))
+        await self.hub.to_caller(s.id, message_json(m, "caller"))
         return m
 
     async def seat_end(self, user: UserRecord, session_id: Any) -> None:
         self._held(user, session_id)
         await self.end_session(str(session_id), by="seat")
 
-    async def transcript(self, session_id: str) -> list[dict[str, Any]]:
-        return [message_json(m) for m in await self.repo.messages(session_id)]
+    def seat_view(self, s: SessionRecord) -> dict[str, Any]:
+        """A session as the console needs it, including which machine translation exists."""
+        t = self.translator
+        mt = {"from_caller": bool(t and s.lang != "zh" and t.can_translate(s.lang, "zh")),
+              "to_caller": bool(t and s.lang != "zh" and t.can_translate("zh", s.lang))}
+        return {**s.public(), "mt": mt, "caller_present": self.hub.caller_present(s.id)}
+
+    async def transcript(self, session_id: str, view: str = "seat") -> list[dict[str, Any]]:
+        return [message_json(m, view) for m in await self.repo.messages(session_id)]
 
     # -- ending ------------------------------------------------------------------
     async def end_session(self, session_id: str, *, by: str) -> Ticket | None:
@@ -373,7 +410,7 @@ class ChatService:
             self.broadcaster.forget(s.id)
             self.metrics.queue_wait.labels(s.queue).observe(ev.waited_s)
             await self.hub.to_caller(s.id, {"type": "connected", "seat": {"name": seat.name}})
-            await self.hub.to_seat(ev.seat_id, {"type": "session", "session": s.public(),
+            await self.hub.to_seat(ev.seat_id, {"type": "session", "session": self.seat_view(s),
                                                 "caller_present": self.hub.caller_present(s.id),
                                                 "transcript": await self.transcript(s.id)})
         elif isinstance(ev, E.Requeued):

@@ -227,7 +227,8 @@ class SQLiteRepository:
                             (m.session_id,)).fetchone()[0]
             c.execute("INSERT INTO messages (session_id, seq, sender, author, text, client_id, created_at, meta)"
                       " VALUES (?,?,?,?,?,?,?,?)",
-                      (m.session_id, seq, m.sender, m.author, m.text, m.client_id, m.created_at, json.dumps(m.meta)))
+                      (m.session_id, seq, m.sender, m.author, m.text, m.client_id, m.created_at,
+                       json.dumps(m.meta, ensure_ascii=False)))
             m.seq = seq
             return m, True
         return await self.engine.run(q)
@@ -238,6 +239,17 @@ class SQLiteRepository:
                              (session_id, after_seq)).fetchall()
             return [_message(r) for r in rows]
         return await self.engine.run(q)
+
+    async def merge_message_meta(self, session_id: str, seq: int, meta: dict[str, Any]) -> None:
+        """Add keys to a stored message's meta (e.g. its Chinese translation); the text never changes."""
+        def q(c: sqlite3.Connection) -> None:
+            row = c.execute("SELECT meta FROM messages WHERE session_id=? AND seq=?", (session_id, seq)).fetchone()
+            if row is None:
+                raise KeyError((session_id, seq))
+            merged = {**json.loads(row["meta"]), **meta}
+            c.execute("UPDATE messages SET meta=? WHERE session_id=? AND seq=?",
+                      (json.dumps(merged, ensure_ascii=False), session_id, seq))
+        await self.engine.run(q)
 
     # -- tickets -------------------------------------------------------------
     async def next_ticket_number(self, day: str) -> int:

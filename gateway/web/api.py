@@ -110,16 +110,18 @@ async def get_session(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     sid = request.match_info["id"]
     token = bearer(request) or request.query.get("token")
+    view = "caller"
     try:
         s = await service.caller_session(sid, token)
     except Exception:
+        view = "seat"
         seat = await current_seat(request)      # a seat may read a session it handled
         s = await request.app[REPO].get_session(sid)
         if s is None or s.seat_id != seat.id:
             raise Forbidden("you did not handle that session")
     live = service.sessions.get(sid, s)
     return web.json_response({**live.public(), "queue": service.queue_status(sid),
-                              "transcript": await service.transcript(sid)})
+                              "transcript": await service.transcript(sid, view)})
 
 
 @routes.post("/api/v1/auth/login")

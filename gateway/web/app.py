@@ -9,6 +9,7 @@ from aiohttp import web
 from gateway.acd import RoutingConfig, DEFAULT_ROUTING
 from gateway.chat.drafting import Drafter, TranscriptDrafter
 from gateway.chat.service import ChatService
+from gateway.chat.translation import ChatTranslator
 from gateway.clock import Clock, SystemClock
 from gateway.config import Config
 from gateway.demo import demo_users
@@ -24,7 +25,7 @@ log = logging.getLogger("gateway.app")
 
 
 def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter | None = None,
-               run_ticker: bool = True) -> web.Application:
+               run_ticker: bool = True, translator: ChatTranslator | None = None) -> web.Application:
     """Build the app.  Storage opens on start-up and closes on clean-up."""
     import languages
     languages.configure(config.languages or None)
@@ -33,7 +34,7 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
     repo = create_repository(config.db, synchronous=config.sqlite_synchronous, on_commit=metrics.on_commit)
     routing = RoutingConfig.from_dict(config.routing or DEFAULT_ROUTING)
     service = ChatService(repo=repo, routing=routing, clock=clock, config=config, metrics=metrics,
-                          drafter=drafter or TranscriptDrafter())
+                          drafter=drafter or TranscriptDrafter(), translator=translator)
     metrics.attach_live(service.snapshot)
 
     app = web.Application(middlewares=[errors_middleware], client_max_size=config.max_body_bytes)

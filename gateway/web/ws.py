@@ -77,7 +77,7 @@ async def caller_ws(request: web.Request) -> web.WebSocketResponse:
     first = hub.add_caller(s.id, ws)
     try:
         live = service.sessions.get(s.id, s)
-        await Hub.send(ws, {"type": "hello", "session": live.public(), "transcript": await service.transcript(s.id)})
+        await Hub.send(ws, {"type": "hello", "session": live.public(), "transcript": await service.transcript(s.id, "caller")})
         if live.state == "queued":
             status = service.queue_status(s.id)
             if status:
@@ -125,8 +125,7 @@ async def seat_ws(request: web.Request) -> web.WebSocketResponse:
             "type": "hello",
             "seat": {"id": user.id, "name": user.name, "kind": user.seat_kind, "skills": user.skills,
                      "state": view.state},
-            "sessions": [{**s.public(), "caller_present": hub.caller_present(s.id),
-                          "transcript": await service.transcript(s.id)} for s in held],
+            "sessions": [{**service.seat_view(s), "transcript": await service.transcript(s.id)} for s in held],
         })
         await Hub.send(ws, {"type": "queues", "queues": service.queue_summary()})
 
@@ -139,7 +138,8 @@ async def seat_ws(request: web.Request) -> web.WebSocketResponse:
             elif t == "reject":
                 await service.seat_reject(user, msg.get("session"))
             elif t == "msg":
-                await service.seat_message(user, msg.get("session"), msg.get("client_id"), msg.get("text"))
+                await service.seat_message(user, msg.get("session"), msg.get("client_id"), msg.get("text"),
+                                           msg.get("compose_lang"))
             elif t == "end":
                 await service.seat_end(user, msg.get("session"))
             else:

@@ -332,7 +332,9 @@
     transcript = new H.Transcript($("chat-log"), {
       ownFrom: "caller",
       labelFor: function (from) { return from === "caller" ? t("you") : from === "seat" ? (seatName || t("agent")) : t("system"); },
-      sendingText: function () { return t("sending"); }
+      sendingText: function () { return t("sending"); },
+      /* an agent's reply written in Chinese reaches the caller machine-translated, and says so */
+      extraText: function (m) { return m.mt ? t("machine_translation") : null; }
     });
     $("start-chat").addEventListener("click", startChat);
     $("chat-form").addEventListener("submit", onSubmit);

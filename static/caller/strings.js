@@ -5,6 +5,7 @@
   var H = (window.Hotline = window.Hotline || {});
   H.CALLER_STRINGS_EN = {
     "title": "Shanghai 12345 Citizen Service Hotline",
+    "machine_translation": "Machine translation from Chinese; it may contain mistakes.",
     "subtitle": "Live text chat with a service agent",
     "choose_language": "Choose your language",
     "change_language": "Change language",

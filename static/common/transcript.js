@@ -98,8 +98,10 @@
     var old = this.bySeq.get(msg.seq);
     if (old) {
       /* duplicate (e.g. resent after reconnect, or hello replay): keep one element */
+      var oldExtra = old.querySelector(".msg-extra"), newExtra = node.querySelector(".msg-extra");
       var same = old.className === node.className &&
-        old.querySelector(".msg-text").textContent === node.querySelector(".msg-text").textContent;
+        old.querySelector(".msg-text").textContent === node.querySelector(".msg-text").textContent &&
+        (oldExtra ? oldExtra.textContent : "") === (newExtra ? newExtra.textContent : "");
       if (same) return;
       node._order = msg.seq;
       old.parentNode.replaceChild(node, old);

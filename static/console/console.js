@@ -143,6 +143,7 @@
         $("agent-input").focus();
         return;
       case "msg": return onChatMsg(m);
+      case "translation": return onTranslation(m);
       case "ack": return onAck(m);
       case "peer": return onPeer(m);
       case "ended": return onEnded(m);
@@ -194,6 +195,7 @@
     rec.channel = s.channel;
     rec.lang = s.lang;
     rec.state = s.state;
+    if (s.mt) rec.mt = s.mt;
     if (s.state === "ended" || s.state === "closed") rec.ended = true;
     (transcript || []).forEach(function (msg) { if (typeof msg.seq === "number") rec.msgs.set(msg.seq, msg); });
     if (activate || !activeId || !sessions.has(activeId) || sessions.get(activeId).ended) activeId = s.id;
@@ -225,6 +227,7 @@
     $("agent-input").disabled = !open;
     $("agent-send").disabled = !open;
     $("end-session").disabled = !open;
+    H.MT.renderCompose(s);
     var info = $("session-info");
     while (info.firstChild) info.removeChild(info.firstChild);
     if (s) {
@@ -256,6 +259,12 @@
     s.msgs.set(m.seq, m);
     if (m.client_id) s.pending.delete(m.client_id);
     if (m.session === activeId) view.upsert(m);
+  }
+
+  function onTranslation(m) {
+    var s = sessions.get(m.session);
+    var msg = s && H.MT.attach(s.msgs, m);
+    if (msg && m.session === activeId) view.upsert(msg);
   }
 
   function onAck(m) {
@@ -298,7 +307,10 @@
   function sendMsg(s, cid, text) {
     var p = s.pending.get(cid);
     if (p) p.sentAt = Date.now();
-    return send({ type: "msg", session: s.id, client_id: cid, text: text });
+    var out = { type: "msg", session: s.id, client_id: cid, text: text };
+    var lang = p && p.composeLang;
+    if (lang) out.compose_lang = lang;
+    return send(out);
   }
 
   function resendPending() {
@@ -317,7 +329,7 @@
     var text = input.value.trim();
     if (!s || s.ended || !text) return;
     var cid = H.uuid();
-    s.pending.set(cid, { text: text, sentAt: 0 });
+    s.pending.set(cid, { text: text, sentAt: 0, composeLang: H.MT.composeLang() });
     view.addPending(cid, text);
     sendMsg(s, cid, text);
     input.value = "";
@@ -336,10 +348,7 @@
       ownFrom: "seat", timeLocale: "zh-CN", hour12: false,
       labelFor: function (f) { return L.text(L.from, f); },
       sendingText: function () { return "发送中… sending…"; },
-      extraText: function (m) {
-        var x = m.text_zh || m.translation || m.translated || m.text_translated;
-        return typeof x === "string" && x && x !== m.text ? x : null;
-      }
+      extraText: H.MT.extraText
     });
     H.Offer.init({ send: send, langLabel: langLabel });
     H.Ticket.init({

@@ -64,7 +64,9 @@ def server(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+    # CI shares two cores with the server; waiting longer costs nothing when things are fast.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_FLAGS)
         yield b
