@@ -136,6 +136,81 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _translation(args: argparse.Namespace):
+    from translate.service import TranslationService
+    cfg = load_config(args.config, overrides={"translate_dir": args.translate_dir})
+    return TranslationService(cfg.translate_dir, max_chars=cfg.mt_max_chars)
+
+
+def cmd_models_install(args: argparse.Namespace) -> int:
+    from pathlib import Path
+    svc = _translation(args)
+    try:
+        installed = svc.engine.install([Path(p) for p in args.paths])
+    finally:
+        svc.close()
+    for pkg in installed:
+        print(f"installed {pkg.get('from')}->{pkg.get('to')} ({pkg.get('name') or pkg.get('path', '')})")
+    return 0
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    import json as _json
+    svc = _translation(args)
+    try:
+        pairs = svc.engine.pairs()
+    finally:
+        svc.close()
+    if args.json:
+        print(_json.dumps(pairs, ensure_ascii=False))
+        return 0
+    to_zh = [p for p in pairs if p["to"] == "zh"]
+    from_zh = [p for p in pairs if p["from"] == "zh"]
+    print(f"{len(pairs)} translation directions installed under {svc.data_dir}")
+    for title, rows in (("into Chinese (caller -> seat):", to_zh), ("from Chinese (seat -> caller):", from_zh)):
+        print(title)
+        for p in sorted(rows, key=lambda r: (r["from"], r["to"])):
+            via = f"  via {p['via']}" if p.get("via") else "  direct"
+            print(f"  {p['from']} -> {p['to']}{via}")
+        if not rows:
+            print("  (none)")
+    return 0
+
+
+def cmd_draft(args: argparse.Namespace) -> int:
+    """One case a line in ({"id","lang","text","reference_time"}), one draft a line out."""
+    import json as _json
+    svc = _translation(args) if not args.no_mt else None
+    from translate.drafting import draft_case
+    from translate import detect as _detect
+    src = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")
+    bad = 0
+    try:
+        for n, line in enumerate(src, 1):
+            if not line.strip():
+                continue
+            try:
+                case = _json.loads(line)
+                if not isinstance(case, dict) or not isinstance(case.get("text"), str):
+                    raise ValueError("each line must be an object with a 'text' string")
+                if svc is not None:
+                    out = svc.draft_sync(case)
+                else:
+                    out = draft_case(case, translator=None, detector=_detect.best)
+            except (ValueError, GatewayError) as exc:
+                bad += 1
+                msg = exc.message if isinstance(exc, GatewayError) else str(exc)
+                print(f"hotline-gateway draft: line {n}: {msg}", file=sys.stderr)
+                out = {"id": case.get("id") if isinstance(case, dict) else None, "error": msg}
+            print(_json.dumps(out, ensure_ascii=False), flush=True)
+    finally:
+        if src is not sys.stdin:
+            src.close()
+        if svc is not None:
+            svc.close()
+    return 1 if bad else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hotline-gateway", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -153,6 +228,25 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--password", help="default: a random one, printed")
     sc.add_argument("--db")
     sc.set_defaults(func=cmd_seats_create)
+
+    models = sub.add_parser("models", help="on-device translation packages (Argos .argosmodel)")
+    msub = models.add_subparsers(dest="models_cmd", required=True)
+    mi = msub.add_parser("install", help="install .argosmodel files from local paths")
+    mi.add_argument("paths", nargs="+")
+    ml = msub.add_parser("list", help="list the X<->zh directions available, direct or through English")
+    ml.add_argument("--json", action="store_true")
+    for p_ in (mi, ml):
+        p_.add_argument("--translate-dir", help="where packages live (HOTLINE_TRANSLATE_DIR)")
+        p_.add_argument("--config")
+    mi.set_defaults(func=cmd_models_install)
+    ml.set_defaults(func=cmd_models_list)
+
+    dr = sub.add_parser("draft", help="draft tickets: one JSON case a line in, one draft a line out")
+    dr.add_argument("--jsonl", required=True, help="input file, or - for standard input")
+    dr.add_argument("--no-mt", action="store_true", help="draft without machine translation")
+    dr.add_argument("--translate-dir")
+    dr.add_argument("--config")
+    dr.set_defaults(func=cmd_draft)
 
     users = sub.add_parser("users", help="manage back-office users").add_subparsers(dest="users_cmd", required=True)
     uc = users.add_parser("create", help="create a user; prints its access token as the last word")

@@ -40,6 +40,12 @@ class Config:
     log_level: str = "INFO"
     log_format: str = "json"          # json | text
     languages: list[str] = field(default_factory=list)   # empty: all 18
+    # On-device translation (Argos).  Packages live in translate_dir/packages and are
+    # installed with `hotline-gateway models install PATH...`; nothing is ever downloaded.
+    mt_enabled: bool = True
+    translate_dir: str = "var/translate"
+    mt_max_chars: int = 5000
+    mt_cache_size: int = 4096
     routing: dict[str, Any] = field(default_factory=dict)  # empty: gateway.acd.DEFAULT_ROUTING
 
     def validate(self) -> "Config":

@@ -97,3 +97,6 @@ def setup_logging(level: str = "INFO", fmt: str = "json", stream: Any = None) ->
     root.setLevel(level.upper())
     # aiohttp's access log prints query strings, which carry tokens: keep it off.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Argos logs every cache lookup at INFO; keep its warnings only.
+    logging.getLogger("argostranslate").setLevel(logging.WARNING)
+    logging.getLogger("argostranslate.utils").setLevel(logging.WARNING)

@@ -372,14 +372,16 @@ class ChatService:
     async def _draft_ticket(self, s: SessionRecord, now: float) -> Ticket:
         msgs = await self.repo.messages(s.id)
         fields = await self.drafter.draft(lang=s.lang, channel=s.channel, messages=msgs, reference_time=now)
-        flags = fields.pop("flags", [])
+        flags = list(fields.pop("flags", []))
+        confidence = dict(fields.pop("confidence", {}))
         day = datetime.fromtimestamp(now, SHANGHAI).date()
         number = ticket_number(day, await self.repo.next_ticket_number(day.isoformat()))
         actor = f"seat:{s.seat_id}" if s.seat_id else "system"
         ticket = Ticket.new_draft(number=number, channel=Channel(s.channel), lang=s.lang,
                                   text_original=fields.pop("text_original", ""), actor=actor, now=now,
                                   session_id=s.id, **fields)
-        ticket.draft_fields = {**ticket.draft_fields, "flags": flags} if isinstance(ticket.draft_fields, dict) else {"flags": flags}
+        ticket.draft_flags = flags
+        ticket.draft_confidence = {k: float(v) for k, v in confidence.items() if isinstance(v, (int, float))}
         return ticket
 
     # -- ACD events -> storage and sockets ------------------------------------------

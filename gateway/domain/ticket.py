@@ -202,6 +202,8 @@ class Ticket:
     updated_at: float = 0.0
     history: list[HistoryEntry] = field(default_factory=list)
     draft_fields: dict[str, Any] = field(default_factory=dict)
+    draft_flags: list[str] = field(default_factory=list)          # e.g. mt_unavailable, low_confidence_department
+    draft_confidence: dict[str, float] = field(default_factory=dict)
     satisfaction: int | None = None
 
     @classmethod
@@ -283,6 +285,8 @@ class Ticket:
                 updated_at=float(raw["updated_at"]),
                 history=[HistoryEntry.from_dict(h) for h in raw.get("history") or []],
                 draft_fields=dict(raw.get("draft_fields") or {}),
+                draft_flags=[str(f) for f in raw.get("draft_flags") or []],
+                draft_confidence={str(k): float(v) for k, v in (raw.get("draft_confidence") or {}).items()},
                 satisfaction=raw.get("satisfaction"))
         except KeyError as exc:
             raise InvalidField(f"malformed ticket record: missing {exc}") from None

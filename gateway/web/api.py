@@ -14,7 +14,7 @@ from gateway.domain import catalog
 from gateway.errors import Forbidden, InvalidField, Unauthorized
 from gateway.metrics import CONTENT_TYPE
 from gateway.storage.records import UserRecord
-from gateway.web.keys import CLOCK, CONFIG, METRICS, REPO, SERVICE
+from gateway.web.keys import CLOCK, CONFIG, METRICS, REPO, SERVICE, TRANSLATION
 from gateway.web.middleware import read_json
 
 routes = web.RouteTableDef()
@@ -66,11 +66,13 @@ def _lang_json(lang: languages.Language, targets: list[str]) -> dict[str, Any]:
 async def list_languages(request: web.Request) -> web.Response:
     show_all = request.query.get("all") in ("1", "true")
     langs = languages.all_languages() if show_all else languages.foreign_languages()
-    # Targets: every served language is translated to and from Chinese (pivoting as needed);
-    # what is installed is reported by translate/ once a model exists.
-    out = [_lang_json(l, ["zh"] if l.code != "zh" else [x.code for x in languages.foreign_languages()])
-           for l in langs]
-    return web.json_response(out)
+    # LibreTranslate shape: "targets" are the languages an installed model (direct or through
+    # English) translates this one into; empty when no model is installed.
+    svc = request.app.get(TRANSLATION)
+    targets: dict[str, list[str]] = {}
+    if svc is not None:
+        targets = {l["code"]: l["targets"] for l in svc.languages()}
+    return web.json_response([_lang_json(l, targets.get(l.code, [])) for l in langs])
 
 
 @routes.get("/api/v1/languages/{code}/strings")

@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 
 from gateway.acd import RoutingConfig, DEFAULT_ROUTING
-from gateway.chat.drafting import Drafter, TranscriptDrafter
+from gateway.chat.drafting import Drafter
 from gateway.chat.service import ChatService
 from gateway.chat.translation import ChatTranslator
 from gateway.clock import Clock, SystemClock
@@ -16,8 +16,8 @@ from gateway.demo import demo_users
 from gateway.metrics import Metrics
 from gateway.storage import create_repository
 from gateway.storage.sqlite import SQLiteRepository
-from gateway.web import api, tickets, ws
-from gateway.web.keys import CLOCK, CONFIG, METRICS, REPO, SERVICE
+from gateway.web import api, tickets, translate_api, ws
+from gateway.web.keys import CLOCK, CONFIG, METRICS, REPO, SERVICE, TRANSLATION
 from gateway.web.middleware import errors_middleware
 from gateway.web.pages import add_page_routes, security_headers
 
@@ -33,8 +33,17 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
     metrics = Metrics()
     repo = create_repository(config.db, synchronous=config.sqlite_synchronous, on_commit=metrics.on_commit)
     routing = RoutingConfig.from_dict(config.routing or DEFAULT_ROUTING)
+    translation = None
+    if config.mt_enabled:
+        # Imports argostranslate, pointed at translate_dir; models load on first use.
+        from translate.service import TranslationService
+        translation = TranslationService(config.translate_dir, max_chars=config.mt_max_chars,
+                                         cache_size=config.mt_cache_size)
+    if drafter is None:
+        from translate.service import TranslateDrafter
+        drafter = TranslateDrafter(translation)
     service = ChatService(repo=repo, routing=routing, clock=clock, config=config, metrics=metrics,
-                          drafter=drafter or TranscriptDrafter(), translator=translator)
+                          drafter=drafter, translator=translator or translation)
     metrics.attach_live(service.snapshot)
 
     app = web.Application(middlewares=[errors_middleware], client_max_size=config.max_body_bytes)
@@ -46,6 +55,9 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
     app.add_routes(api.routes)
     app.add_routes(tickets.routes)
     app.add_routes(ws.routes)
+    app.add_routes(translate_api.routes)
+    if translation is not None:
+        app[TRANSLATION] = translation
     add_page_routes(app)
     app.on_response_prepare.append(security_headers)
 
@@ -61,6 +73,8 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
 
     async def on_cleanup(app: web.Application) -> None:
         await repo.close()            # drains and commits whatever is queued
+        if translation is not None:
+            translation.close()
         log.info("gateway stopped", extra={"event": "stopped"})
 
     app.on_startup.append(on_startup)

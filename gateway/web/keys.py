@@ -15,3 +15,5 @@ CLOCK = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
 REPO = web.AppKey("repo", SQLiteRepository)
 SERVICE = web.AppKey("service", ChatService)
 METRICS = web.AppKey("metrics", Metrics)
+# The translation service (translate.service.TranslationService) or absent when MT is off.
+TRANSLATION = web.AppKey("translation", object)

@@ -1,0 +1,81 @@
+"""Translation, detection and drafting over HTTP, shaped like LibreTranslate (``/translate``,
+``/detect``, ``/languages``), plus ``POST /api/v1/drafts`` and ``GET /api/v1/models``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from gateway.errors import GatewayError, InvalidField, PayloadTooLarge
+from gateway.web.keys import TRANSLATION
+from gateway.web.middleware import read_json
+
+routes = web.RouteTableDef()
+MAX_BATCH = 64
+
+
+class TranslationUnavailable(GatewayError):
+    code = "mt_unavailable"
+    status = 503
+
+
+def _service(request: web.Request):
+    svc = request.app.get(TRANSLATION)
+    if svc is None:
+        raise TranslationUnavailable("translation is switched off on this gateway (mt_enabled = false)")
+    return svc
+
+
+def _check_q(q: Any, limit: int) -> None:
+    texts = q if isinstance(q, list) else [q]
+    if isinstance(q, list) and len(q) > MAX_BATCH:
+        raise PayloadTooLarge(f"at most {MAX_BATCH} texts per request")
+    for t in texts:
+        if not isinstance(t, str):
+            raise InvalidField("'q' must be a string or a list of strings")
+        if not t.strip():
+            raise InvalidField("'q' is empty; send the text to translate")
+        if len(t) > limit:
+            raise PayloadTooLarge(f"a text may have at most {limit} characters, this one has {len(t)}")
+
+
+@routes.post("/api/v1/translate")
+async def translate(request: web.Request) -> web.Response:
+    svc = _service(request)
+    body = await read_json(request)
+    _check_q(body.get("q"), svc.max_chars)
+    return web.json_response(await svc.libre_translate(body.get("q"), body.get("source", "auto"), body.get("target")))
+
+
+@routes.post("/api/v1/detect")
+async def detect(request: web.Request) -> web.Response:
+    svc = _service(request)
+    body = await read_json(request)
+    _check_q(body.get("q"), svc.max_chars)
+    return web.json_response(svc.libre_detect(body.get("q")))
+
+
+@routes.get("/api/v1/models")
+async def models(request: web.Request) -> web.Response:
+    svc = _service(request)
+    return web.json_response({"pairs": svc.engine.pairs()})
+
+
+@routes.post("/api/v1/drafts")
+async def drafts(request: web.Request) -> web.Response:
+    svc = _service(request)
+    body = await read_json(request)
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidField("'text' (the caller's words) is required")
+    if len(text) > svc.max_chars:
+        raise PayloadTooLarge(f"'text' may have at most {svc.max_chars} characters")
+    lang = body.get("lang")
+    if lang is not None:
+        lang = svc._lang(lang, "lang")
+    ref = body.get("reference_time")
+    if ref is not None and not isinstance(ref, str):
+        raise InvalidField("'reference_time' must be an ISO 8601 string such as 2026-11-28T10:00:00+08:00")
+    case = {"id": body.get("id"), "lang": lang, "text": text, "reference_time": ref}
+    return web.json_response(await svc.draft(case))
