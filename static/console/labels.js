@@ -47,9 +47,14 @@
       rejected: ["已拒绝，置为离开", "rejected, set to away"],
       disconnected: ["连接中断", "connection lost"]
     },
-    /* ticket draft_fields.flags */
+    /* ticket draft_flags */
     draftFlag: {
-      mt_unavailable: ["机器翻译不可用：请根据原文填写中文诉求", "Machine translation unavailable: write the Chinese request from the original text"]
+      mt_unavailable: ["机器翻译不可用：请根据原文填写中文诉求", "Machine translation unavailable: write the Chinese request from the original text"],
+      mt_suspect: ["机器译文可疑，已忽略：请核对原文", "The machine translation looked wrong and was ignored: check the original"],
+      low_confidence_department: ["承办部门把握不大，请核对", "Department suggestion is uncertain: please check"],
+      low_confidence_category: ["诉求类型把握不大，请核对", "Request type suggestion is uncertain: please check"],
+      no_district: ["未识别到上海的地点", "No place in Shanghai recognised"],
+      language_detected: ["语言为自动识别", "The language was detected automatically"]
     },
     action: {
       create: ["创建", "created"],

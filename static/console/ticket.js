@@ -139,10 +139,9 @@
     renderHistory(t.history || []);
   }
 
-  /* draft_fields: {field: suggested value, ..., flags: ["mt_unavailable", ...]} */
+  /* draft_fields: {field: suggested value}; draft_flags: ["mt_unavailable", ...] */
   function renderDraftNotes(t) {
-    var draft = t.draft_fields && typeof t.draft_fields === "object" ? t.draft_fields : {};
-    var flags = Array.isArray(draft.flags) ? draft.flags : [];
+    var flags = Array.isArray(t.draft_flags) ? t.draft_flags : [];
     var ul = $("ticket-flags");
     while (ul.firstChild) ul.removeChild(ul.firstChild);
     flags.forEach(function (f) {
