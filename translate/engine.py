@@ -16,6 +16,10 @@ Optional collaborators (duck-typed, all synchronous):
 
 * ``memory.lookup(text, source, target) -> str | None``: an exact translation-memory
   hit is returned without machine translation (``from_memory=True``);
+* glossary terms: the whole sentence is translated first, with its context.  If the
+  output already uses every glossary translation, it stands.  Otherwise the text is
+  cut at the terms, the terms take their fixed translations and only the pieces
+  between them go to the model, so a place name can never be mistranslated.
 * ``glossary.segments(text, source, target) -> list[tuple[str, str | None]]``:
   pieces of the text; a piece with a fixed translation is never sent to the model;
 * ``quality.check(source_text, output_text, source, target) -> list[str]``: flags
@@ -79,6 +83,20 @@ class _Plan:
     route: tuple[str, ...]
     pieces: list[tuple[str, str | None]]   # (source piece, fixed output or None)
     mt_index: list[int]                    # indexes of pieces sent to the model
+
+
+def _has_terms(plan: _Plan) -> bool:
+    return any(fixed is not None for _p, fixed in plan.pieces)
+
+
+def _terms_kept(plan: _Plan, output: str) -> bool:
+    """Did the model, given the whole sentence, already use every glossary translation?"""
+    out = output.casefold()
+    return all(fixed.casefold() in out for _p, fixed in plan.pieces if fixed is not None)
+
+
+def _whole(plan: _Plan) -> _Plan:
+    return _Plan(plan.text, plan.source, plan.target, plan.route, [(plan.text, None)], [0])
 
 
 @dataclass
@@ -169,6 +187,10 @@ class ArgosEngine:
         plan = self._prepare(text, source, target)
         if isinstance(plan, Translation):
             return plan
+        if _has_terms(plan):
+            whole = await asyncio.wrap_future(self._submit(plan.route, plan.text))
+            if _terms_kept(plan, whole):
+                return self._finish(_whole(plan), [whole])
         futures = [asyncio.wrap_future(self._submit(plan.route, plan.pieces[i][0])) for i in plan.mt_index]
         outputs = await asyncio.gather(*futures)
         return self._finish(plan, outputs)
@@ -180,8 +202,14 @@ class ArgosEngine:
         plan = self._prepare(text, source, target)
         if isinstance(plan, Translation):
             return plan
+        inside = threading.current_thread() is self._worker   # called from a hook inside a batch
+        if _has_terms(plan):
+            whole = (self._mt_batch(plan.route, [plan.text])[0] if inside
+                     else self._submit(plan.route, plan.text).result())
+            if _terms_kept(plan, whole):
+                return self._finish(_whole(plan), [whole])
         mt_texts = [plan.pieces[i][0] for i in plan.mt_index]
-        if threading.current_thread() is self._worker:   # called from a hook inside a batch
+        if inside:
             outputs = self._mt_batch(plan.route, mt_texts)
         else:
             outputs = [f.result() for f in [self._submit(plan.route, t) for t in mt_texts]]

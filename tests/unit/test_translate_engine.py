@@ -409,12 +409,28 @@ async def test_translation_memory_skips_the_model(make_engine):
     assert result.text == "你好。" and result.from_memory and counting.calls == 0
 
 
-async def test_glossary_terms_are_not_sent_to_the_model(make_engine):
+async def test_glossary_term_the_model_misses_is_protected(make_engine):
     engine = make_engine("en_zh", glossary=Glossary())
     counting = count_calls(engine, "en", "zh")
     result = await engine.translate("I need a hotel near the airport. Pudong Airport", "en", "zh")
     assert result.text == ROW["I need a hotel near the airport."]["zh"] + "浦东国际机场"
-    assert counting.calls == 1 and counting.sizes == [1]
+    # first the whole text, two sentences (its output lacks 浦东国际机场); then only the
+    # one piece without the term
+    assert counting.calls == 2 and counting.sizes == [2, 1]
+
+
+class ResidencePermitGlossary:
+    def segments(self, text, source, target):
+        before, after = text.split("residence permit", 1)
+        return [(before, None), ("residence permit", "居留许可"), (after, None)]
+
+
+async def test_glossary_term_the_model_gets_right_keeps_the_whole_sentence(make_engine):
+    engine = make_engine("en_zh", glossary=ResidencePermitGlossary())
+    counting = count_calls(engine, "en", "zh")
+    result = await engine.translate("My residence permit was lost.", "en", "zh")
+    assert result.text == ROW["My residence permit was lost."]["zh"] == "我的居留许可丢了。"
+    assert counting.calls == 1           # translated in context, not cut into fragments
 
 
 async def test_quality_flags_are_kept(make_engine):
