@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 from translate.drafting import draft_case  # noqa: E402
 
 FIELDS = ("category", "department", "district", "event_date")
-DEFAULT_DEV = "/work/shared/domain/draft_dev_cases.jsonl"
+# The project's copy of ../shared/domain/draft_dev_cases.jsonl.
+DEFAULT_DEV = str(ROOT / "bench" / "draft_cases" / "shared_dev.jsonl")
 DEFAULT_CASES = str(ROOT / "bench" / "draft_cases" / "*.jsonl")
 
 
@@ -67,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show-errors", action="store_true", help="print each mismatching field")
     args = ap.parse_args(argv)
 
-    files = ([] if args.no_dev else [args.dev]) + sorted(glob.glob(args.cases))
+    more = [f for f in sorted(glob.glob(args.cases)) if Path(f).resolve() != Path(args.dev).resolve()
+            and Path(f).resolve() != Path(DEFAULT_DEV).resolve()]
+    files = ([] if args.no_dev else [args.dev]) + more
     header = f"{'file / group':<34} {'n':>4}  " + "  ".join(f"{f:>10}" for f in FIELDS)
     print(header)
     print("-" * len(header))

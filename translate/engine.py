@@ -1,8 +1,9 @@
 """On-device machine translation with Argos Translate: batched, cached, off the event loop.
 
 :class:`ArgosEngine` keeps the CTranslate2 models loaded and runs every model call in
-one worker thread.  Requests that arrive within ``batch_wait_ms`` of each other (or
-while the worker is busy) are taken together, up to ``max_batch``: the sentences of
+one worker thread.  Requests that arrive while the worker is busy (or within
+``batch_wait_ms`` of each other; 0 by default, so a lone request never waits) are
+taken together, up to ``max_batch``: the sentences of
 all requests for one language pair go to CTranslate2 in a single ``translate_batch``
 call per hop.  Results are the same as ``argostranslate.translate.translate()``: the
 engine uses Argos's own package objects (sentence splitter, tokenizer, translator,
@@ -110,7 +111,7 @@ _STOP = object()
 
 
 class ArgosEngine:
-    def __init__(self, data_dir: Path, *, cache_size: int = 4096, max_batch: int = 16, batch_wait_ms: float = 2.0,
+    def __init__(self, data_dir: Path, *, cache_size: int = 4096, max_batch: int = 16, batch_wait_ms: float = 0.0,
                  max_chars: int = 5000, glossary: Any = None, memory: Any = None, quality: Any = None) -> None:
         if max_batch < 1 or cache_size < 0 or batch_wait_ms < 0 or max_chars < 1:
             raise ValueError("max_batch and max_chars must be >= 1; cache_size and batch_wait_ms >= 0")

@@ -127,6 +127,12 @@ class TranslationService:
         return detect.best(text)
 
 
+def draft_without_mt(case: dict[str, Any]) -> dict[str, Any]:
+    """Rules only: used when machine translation is switched off (the draft says so in its flags)."""
+    from translate.drafting import draft_case
+    return draft_case(case, translator=None, detector=TranslationService._detector)
+
+
 class TranslateDrafter:
     """The chat's ``Drafter``: a finished transcript becomes ticket fields, MT where installed."""
 

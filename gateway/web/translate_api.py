@@ -8,11 +8,16 @@ from typing import Any
 from aiohttp import web
 
 from gateway.errors import GatewayError, InvalidField, PayloadTooLarge
-from gateway.web.keys import TRANSLATION
+from gateway.web.keys import CONFIG, TRANSLATION
 from gateway.web.middleware import read_json
 
 routes = web.RouteTableDef()
 MAX_BATCH = 64
+
+
+class EmptyText(GatewayError):
+    code = "empty_text"
+    status = 400
 
 
 class TranslationUnavailable(GatewayError):
@@ -35,7 +40,7 @@ def _check_q(q: Any, limit: int) -> None:
         if not isinstance(t, str):
             raise InvalidField("'q' must be a string or a list of strings")
         if not t.strip():
-            raise InvalidField("'q' is empty; send the text to translate")
+            raise EmptyText("'q' is empty; send the text to translate")
         if len(t) > limit:
             raise PayloadTooLarge(f"a text may have at most {limit} characters, this one has {len(t)}")
 
@@ -64,18 +69,30 @@ async def models(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/drafts")
 async def drafts(request: web.Request) -> web.Response:
-    svc = _service(request)
+    """One case in, one draft out.  Works with MT switched off too (rules only, flagged)."""
+    import asyncio
+
+    import languages as _languages
+    from translate import service as _translate_service
+    svc = request.app.get(TRANSLATION)
+    limit = svc.max_chars if svc is not None else request.app[CONFIG].mt_max_chars
     body = await read_json(request)
     text = body.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidField("'text' (the caller's words) is required")
-    if len(text) > svc.max_chars:
-        raise PayloadTooLarge(f"'text' may have at most {svc.max_chars} characters")
+    if not isinstance(text, str):
+        raise InvalidField("'text' (the caller's words) is required, as a string")
+    if not text.strip():
+        raise EmptyText("'text' is empty; send the caller's words")
+    if len(text) > limit:
+        raise PayloadTooLarge(f"'text' may have at most {limit} characters")
     lang = body.get("lang")
     if lang is not None:
-        lang = svc._lang(lang, "lang")
+        if not isinstance(lang, str):
+            raise InvalidField("'lang' must be a language code such as 'en'")
+        lang = _languages.get(lang).code
     ref = body.get("reference_time")
     if ref is not None and not isinstance(ref, str):
         raise InvalidField("'reference_time' must be an ISO 8601 string such as 2026-11-28T10:00:00+08:00")
     case = {"id": body.get("id"), "lang": lang, "text": text, "reference_time": ref}
-    return web.json_response(await svc.draft(case))
+    if svc is not None:
+        return web.json_response(await svc.draft(case))
+    return web.json_response(await asyncio.to_thread(_translate_service.draft_without_mt, case))

@@ -37,16 +37,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("gw")
+def start_gateway(tmp: Path, *extra: str) -> Iterator[str]:
     port = _free_port()
     exe = Path(sys.executable).with_name("hotline-gateway")
     log = open(tmp / "server.log", "w")
     proc = subprocess.Popen([str(exe), "serve", "--demo", "--port", str(port), "--db", str(tmp / "gw.sqlite3"),
-                             "--seat-reconnect-grace-s", "2"], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+                             "--translate-dir", str(tmp / "translate"), "--seat-reconnect-grace-s", "2", *extra],
+                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
+    deadline = time.time() + 60
     while True:
         try:
             urllib.request.urlopen(base + "/healthz", timeout=1)
@@ -56,10 +55,17 @@ def server(tmp_path_factory) -> Iterator[str]:
                 log.close()
                 raise RuntimeError("gateway did not start:\n" + (tmp / "server.log").read_text())
             time.sleep(0.1)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    yield from start_gateway(tmp_path_factory.mktemp("gw"))
 
 
 @pytest.fixture(scope="module")

@@ -71,7 +71,8 @@ async def test_bad_translate_requests(mt):
         return got["error"]["message"]
     msg = await err({"q": "Bonjour", "source": "fr", "target": "zh"}, 400, "unsupported_pair")
     assert "en→zh" in msg or "en->zh" in msg or "en" in msg
-    await err({"q": "", "source": "en", "target": "zh"}, 422, "invalid_field")
+    await err({"q": "", "source": "en", "target": "zh"}, 400, "empty_text")
+    await err({"q": 42, "source": "en", "target": "zh"}, 422, "invalid_field")
     await err({"q": "x" * 6000, "source": "en", "target": "zh"}, 413, "payload_too_large")
     await err({"q": "hello", "source": "xx", "target": "zh"}, 400, "unknown_language")
 
@@ -91,7 +92,7 @@ async def test_drafts_endpoint(mt):
     assert d["department"] == "HOUSING" and d["district"] == "jingan" and d["event_date"] == "2026-11-15"
     assert d["summary_zh"] and set(d["confidence"]) >= {"category", "department", "district", "event_date"}
     r = await mt.client.post("/api/v1/drafts", json={"text": "   "})
-    assert r.status == 422
+    assert r.status == 400 and (await r.json())["error"]["code"] == "empty_text"
 
 
 async def test_chat_console_shows_chinese_from_the_real_engine(mt):
@@ -116,3 +117,15 @@ async def test_chat_console_shows_chinese_from_the_real_engine(mt):
                           "compose_lang": "zh"})
     got = await recv_until(caller, "msg", match=lambda m: m["from"] == "seat", timeout=20)
     assert got["text"] == reply["en"] and got["mt"] is True
+
+
+async def test_drafts_work_with_mt_switched_off(gw):
+    r = await gw.client.post("/api/v1/drafts", json={
+        "lang": "de", "reference_time": "2026-11-28T10:00:00+08:00",
+        "text": "Der Müll in unserer Straße in Hongkou wird seit Montag nicht abgeholt."})
+    d = await r.json()
+    assert r.status == 200, d
+    assert d["district"] == "hongkou" and d["event_date"] == "2026-11-23"
+    assert "mt_unavailable" in d["flags"]
+    r = await gw.client.post("/api/v1/translate", json={"q": "hi", "source": "en", "target": "zh"})
+    assert r.status == 503 and (await r.json())["error"]["code"] == "mt_unavailable"

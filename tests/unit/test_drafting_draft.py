@@ -13,7 +13,7 @@ from translate.drafting import draft_case, draft_transcript
 from translate.drafting.summary import header_zh, summary_zh
 
 REF = "2026-11-28T10:00:00+08:00"
-DEV = Path("/work/shared/domain/draft_dev_cases.jsonl")
+DEV = Path(__file__).resolve().parents[2] / "bench" / "draft_cases" / "shared_dev.jsonl"  # copy of the shared dev cases
 KEYS = {"id", "lang", "category", "department", "district", "event_date", "address", "summary_zh",
         "text_original", "confidence", "flags"}
 FLAGS = {"mt_unavailable", "mt_suspect", "low_confidence_department", "low_confidence_category",

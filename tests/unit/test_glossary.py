@@ -14,7 +14,7 @@ from translate.glossary import Glossary, default_glossary
 ROOT = Path(__file__).resolve().parents[2]
 DISTRICTS = json.loads((ROOT / "gateway" / "data" / "districts.json").read_text(encoding="utf-8"))
 DEPARTMENTS = json.loads((ROOT / "gateway" / "data" / "departments.json").read_text(encoding="utf-8"))
-DEV_CASES = ROOT.parent / "shared" / "domain" / "draft_dev_cases.jsonl"
+DEV_CASES = ROOT / "bench" / "draft_cases" / "shared_dev.jsonl"  # the project's copy of the shared dev cases
 
 
 @pytest.fixture(scope="module")
