@@ -12,9 +12,7 @@ import asyncio
 import logging
 import secrets
 import uuid
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import languages
 from gateway import acd as acd_mod
@@ -22,25 +20,25 @@ from gateway.acd import ACD, RoutingConfig
 from gateway.auth import token_hash
 from gateway.chat.broadcast import QueueBroadcaster
 from gateway.chat.drafting import Drafter
+from gateway.chat.ticketing import draft_ticket
 from gateway.chat.hub import Hub
 from gateway.chat.translation import ChatTranslator, compose_for_caller, message_json, translate_caller_message
 from gateway.clock import Clock, utc_iso
 from gateway.config import Config
-from gateway.domain.ticket import Channel, Ticket, ticket_number
+from gateway.domain.ticket import CallerInfo, Ticket
 from gateway.errors import Conflict, Forbidden, InvalidField, NotFound, PayloadTooLarge, UnknownChannel, UnknownLanguage, UnknownSession
 from gateway.metrics import Metrics
 from gateway.storage.records import MessageRecord, SessionRecord, UserRecord
 from gateway.storage.repository import Repository
 
 log = logging.getLogger("gateway.chat")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 LIVE_CHANNELS = ("chat", "voice", "video")
 
 
 class ChatService:
     def __init__(self, *, repo: Repository, routing: RoutingConfig, clock: Clock, config: Config,
                  metrics: Metrics, drafter: Drafter, hub: Hub | None = None,
-                 translator: ChatTranslator | None = None) -> None:
+                 translator: ChatTranslator | None = None, secret: bytes = b"") -> None:
         self.repo = repo
         self.routing = routing
         self.clock = clock
@@ -48,6 +46,7 @@ class ChatService:
         self.metrics = metrics
         self.drafter = drafter
         self.translator = translator
+        self.secret = secret            # HMAC key for caller identifiers
         self._background: set[asyncio.Task[None]] = set()
         self.hub = hub or Hub()
         self.acd = ACD(routing, clock)
@@ -112,7 +111,8 @@ class ChatService:
         await self.push_queue_status()
 
     # -- callers ---------------------------------------------------------------
-    async def create_session(self, channel: str, lang: str) -> tuple[SessionRecord, str]:
+    async def create_session(self, channel: str, lang: str, *, caller: CallerInfo | None = None,
+                             consent_recording: bool = False) -> tuple[SessionRecord, str]:
         if channel not in LIVE_CHANNELS:
             raise UnknownChannel(f"channel {channel!r} is not served here; use one of: {', '.join(LIVE_CHANNELS)}")
         lang = self._check_lang(channel, lang)
@@ -121,7 +121,8 @@ class ChatService:
         token = secrets.token_urlsafe(24)
         s = SessionRecord(id=uuid.uuid4().hex, channel=channel, lang=lang, state="queued",
                           token_hash=token_hash(token), queue=queue.name, skill=skill,
-                          priority=self.routing.priority_for(channel), created_at=now, enqueued_at=now)
+                          priority=self.routing.priority_for(channel), created_at=now, enqueued_at=now,
+                          meta={"caller": (caller or CallerInfo()).to_dict(), "consent_recording": consent_recording})
         await self.repo.create_session(s)     # on disk before the caller hears of it
         self.sessions[s.id] = s
         self.metrics.sessions_created.labels(channel, lang).inc()
@@ -302,7 +303,7 @@ class ChatService:
             await self._apply(self.acd.reject(user.id, str(session_id)))
         await self.push_queue_status()
 
-    def _held(self, user: UserRecord, session_id: Any) -> SessionRecord:
+    def held(self, user: UserRecord, session_id: Any) -> SessionRecord:
         s = self.sessions.get(str(session_id))
         if s is None or s.state != "active" or s.seat_id != user.id:
             raise Forbidden("you are not connected to that session")
@@ -310,7 +311,7 @@ class ChatService:
 
     async def seat_message(self, user: UserRecord, session_id: Any, client_id: Any, text: Any,
                            compose_lang: Any = None) -> MessageRecord:
-        s = self._held(user, session_id)
+        s = self.held(user, session_id)
         text = self.check_text(text)
         meta = await compose_for_caller(self.translator, text, compose_lang, s.lang)
         m = await self._store(s, "seat", text, client_id, user.id, meta)
@@ -320,15 +321,19 @@ class ChatService:
         return m
 
     async def seat_end(self, user: UserRecord, session_id: Any) -> None:
-        self._held(user, session_id)
+        self.held(user, session_id)
         await self.end_session(str(session_id), by="seat")
 
     def seat_view(self, s: SessionRecord) -> dict[str, Any]:
-        """A session as the console needs it, including which machine translation exists."""
+        """A session as the console needs it: machine translation available, the caller's
+        verified identity (masked) and card, whether recording was consented."""
         t = self.translator
-        mt = {"from_caller": bool(t and s.lang != "zh" and t.can_translate(s.lang, "zh")),
-              "to_caller": bool(t and s.lang != "zh" and t.can_translate("zh", s.lang))}
-        return {**s.public(), "mt": mt, "caller_present": self.hub.caller_present(s.id)}
+        mt = {"from_caller": bool(t and s.lang not in ("zh", "csl") and t.can_translate(s.lang, "zh")),
+              "to_caller": bool(t and s.lang not in ("zh", "csl") and t.can_translate("zh", s.lang))}
+        caller = {k: v for k, v in (s.meta.get("caller") or {}).items() if not k.endswith("_hash")}
+        card = {k: v for k, v in (s.meta.get("card") or {}).items() if k != "phone_hash"}
+        return {**s.public(), "mt": mt, "caller_present": self.hub.caller_present(s.id), "caller": caller,
+                "card": card or None, "consent_recording": bool(s.meta.get("consent_recording"))}
 
     async def transcript(self, session_id: str, view: str = "seat") -> list[dict[str, Any]]:
         return [message_json(m, view) for m in await self.repo.messages(session_id)]
@@ -348,7 +353,7 @@ class ChatService:
                 await self._apply(self.acd.cancel(s.id))
                 self.metrics.sessions_ended.labels(s.channel, "abandoned").inc()
             else:
-                ticket = await self._draft_ticket(s, now)
+                ticket = await draft_ticket(self.repo, self.drafter, s, now)
                 await self.repo.end_session_with_ticket(s.id, ended_at=now, ended_by=by, ticket=ticket)
                 del self.sessions[s.id]
                 self.metrics.sessions_ended.labels(s.channel, "handled").inc()
@@ -367,21 +372,6 @@ class ChatService:
         log.info("session ended", extra={"event": "session_ended", "session": s.id, "by": by,
                                          "ticket": ticket.id if ticket else None})
         await self.push_queue_status()
-        return ticket
-
-    async def _draft_ticket(self, s: SessionRecord, now: float) -> Ticket:
-        msgs = await self.repo.messages(s.id)
-        fields = await self.drafter.draft(lang=s.lang, channel=s.channel, messages=msgs, reference_time=now)
-        flags = list(fields.pop("flags", []))
-        confidence = dict(fields.pop("confidence", {}))
-        day = datetime.fromtimestamp(now, SHANGHAI).date()
-        number = ticket_number(day, await self.repo.next_ticket_number(day.isoformat()))
-        actor = f"seat:{s.seat_id}" if s.seat_id else "system"
-        ticket = Ticket.new_draft(number=number, channel=Channel(s.channel), lang=s.lang,
-                                  text_original=fields.pop("text_original", ""), actor=actor, now=now,
-                                  session_id=s.id, **fields)
-        ticket.draft_flags = flags
-        ticket.draft_confidence = {k: float(v) for k, v in confidence.items() if isinstance(v, (int, float))}
         return ticket
 
     # -- ACD events -> storage and sockets ------------------------------------------

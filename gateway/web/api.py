@@ -10,6 +10,7 @@ from aiohttp import web
 import languages
 from gateway import __version__
 from gateway.auth import new_token, token_hash, verify_password
+from gateway.chat.verification import consent, verify_caller
 from gateway.domain import catalog
 from gateway.errors import Forbidden, InvalidField, Unauthorized
 from gateway.metrics import CONTENT_TYPE
@@ -99,7 +100,10 @@ async def create_session(request: web.Request) -> web.Response:
     if not isinstance(channel, str):
         raise InvalidField("'channel' must be a string such as 'chat'")
     service = request.app[SERVICE]
-    s, token = await service.create_session(channel.strip().lower(), body.get("lang"))
+    channel = channel.strip().lower()
+    caller = verify_caller(channel, body, service.secret)        # before the caller is queued
+    s, token = await service.create_session(channel, body.get("lang"), caller=caller,
+                                            consent_recording=consent(body))
     return web.json_response({
         "id": s.id, "token": token, "channel": s.channel, "lang": s.lang, "state": s.state,
         "ws_url": f"/ws/caller?session={s.id}&token={token}",

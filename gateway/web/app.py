@@ -42,8 +42,10 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
     if drafter is None:
         from translate.service import TranslateDrafter
         drafter = TranslateDrafter(translation)
+    from gateway import secretkey
     service = ChatService(repo=repo, routing=routing, clock=clock, config=config, metrics=metrics,
-                          drafter=drafter, translator=translator or translation)
+                          drafter=drafter, translator=translator or translation,
+                          secret=secretkey.load_or_create(config.secret_file))
     metrics.attach_live(service.snapshot)
 
     app = web.Application(middlewares=[errors_middleware], client_max_size=config.max_body_bytes)

@@ -11,7 +11,7 @@ from gateway.domain import workflow
 from gateway.domain.deadlines import deadline_for
 from gateway.domain.ticket import Channel, Ticket, ticket_number
 from gateway.errors import Forbidden, InvalidField, NotFound
-from gateway.chat.service import SHANGHAI
+from gateway.chat.ticketing import SHANGHAI
 from gateway.storage.records import UserRecord
 from gateway.web.api import current_seat
 from gateway.web.keys import CLOCK, REPO

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from gateway.chat import calls
 from gateway.chat.hub import Hub
 from gateway.errors import BadJson, GatewayError, InvalidField
 from gateway.web.api import current_user
@@ -96,8 +97,12 @@ async def caller_ws(request: web.Request) -> web.WebSocketResponse:
                 await service.caller_message(service.sessions.get(s.id, s), msg.get("client_id"), msg.get("text"))
             elif t == "end":
                 await service.caller_end(s.id)
+            elif t in calls.RELAY_TYPES:
+                await calls.relay_from_caller(service, s, msg)
+            elif t == "card":
+                await calls.caller_card(service, s, msg.get("card"))
             else:
-                raise InvalidField(f"unknown message type {t!r}; callers send msg, end or ping")
+                raise InvalidField(f"unknown message type {t!r}; callers send msg, end, rtc, rtt, card or ping")
 
         await _pump(ws, handle)
     finally:
@@ -142,8 +147,11 @@ async def seat_ws(request: web.Request) -> web.WebSocketResponse:
                                            msg.get("compose_lang"))
             elif t == "end":
                 await service.seat_end(user, msg.get("session"))
+            elif t in calls.RELAY_TYPES:
+                await calls.relay_from_seat(service, user, msg)
             else:
-                raise InvalidField(f"unknown message type {t!r}; seats send set_state, accept, reject, msg, end or ping")
+                raise InvalidField(f"unknown message type {t!r}; seats send set_state, accept, reject, msg, end, "
+                                   f"rtc, rtt or ping")
 
         await _pump(ws, handle)
     finally:

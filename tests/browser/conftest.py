@@ -42,7 +42,8 @@ def start_gateway(tmp: Path, *extra: str) -> Iterator[str]:
     exe = Path(sys.executable).with_name("hotline-gateway")
     log = open(tmp / "server.log", "w")
     proc = subprocess.Popen([str(exe), "serve", "--demo", "--port", str(port), "--db", str(tmp / "gw.sqlite3"),
-                             "--translate-dir", str(tmp / "translate"), "--seat-reconnect-grace-s", "2", *extra],
+                             "--translate-dir", str(tmp / "translate"), "--secret-file", str(tmp / "secret.key"),
+                             "--seat-reconnect-grace-s", "2", *extra],
                             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
