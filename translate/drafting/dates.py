@@ -14,7 +14,8 @@ Own rules come first, from ``translate/data/drafting/dates.json`` (19 languages)
   "20 ноября", "3 Aralık", "20 tháng 11", "12月20日", "11월 25일", "2026-11-20", "20/11",
   Persian solar-calendar months; a date without a year goes to the nearest past year, or the
   nearest future year when the clause talks about an expiry/appointment
-  ("expires on December 3" → 2026-12-03).
+  ("expires on December 3" → 2026-12-03);
+* holiday names (元旦, Christmas, 春节, 中秋节 ...), resolved like weekdays (``holidays.py``).
 
 Durations ("for a week", "two months", "三天没人清运") and times ("2 a.m.") produce nothing.
 Only when the own rules find nothing and the text holds a digit is ``dateparser.search_dates``
@@ -32,6 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from translate.drafting._data import load_json
+from translate.drafting.holidays import holiday_mentions
 from translate.drafting.textnorm import fold, fold_str
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -81,7 +83,7 @@ class _Mention:
     start: int
     end: int
     date: dt.date | None
-    kind: str          # absolute | relative | ago | weekday | dateparser
+    kind: str          # absolute | relative | ago | weekday | holiday | dateparser
     priority: int
 
 
@@ -107,6 +109,7 @@ class _Lexicon:
     def __init__(self, code: str, raw: dict[str, Any]) -> None:
         self.code = code
         left, right = _BOUNDARY[raw["boundary"]]
+        self.bounds = (left, right)
         sp = r"\s*" if raw["boundary"] == "none" else r"\s+"
         self.relative = {re.sub(r"\s+", "", fold_str(k)): v for k, v in raw["relative"].items()}
         self.rx_relative = re.compile(f"{left}(?P<w>{_alts(list(raw['relative']), sp)}){right}")
@@ -331,6 +334,9 @@ def _mentions(text: str, lex: _Lexicon, ref: dt.date) -> list[_Mention]:
         mod = _modifier(lex, text, m.start(), m.end())
         date = _weekday_date(idx, mod, ref, future_at(m.start(), m.end()))
         out.append(_Mention(m.start(), m.end(), date, "weekday", 2))
+    for a, b, date in holiday_mentions(text, lex.code, lex.bounds, ref, lambda a, b: _clause(text, a, b),
+                                       lex.rx_future, lex.rx_future_verbs, lex.rx_past_verbs):
+        out.append(_Mention(a, b, date, "holiday", 2))
     return out
 
 
