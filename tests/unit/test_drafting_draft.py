@@ -159,7 +159,6 @@ def _accuracy(lines: list[dict], field: str) -> float:
     return ok / len(lines)
 
 
-@pytest.mark.skipif(not DEV.exists(), reason="shared dev cases not present")
 def test_dev_file_regression_guard_en_zh() -> None:
     cases = [json.loads(x) for x in DEV.read_text(encoding="utf-8").splitlines() if x.strip()]
     en_zh = [c for c in cases if c["lang"] in ("en", "zh")]
