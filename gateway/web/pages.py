@@ -7,7 +7,8 @@ from pathlib import Path
 from aiohttp import web
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
-PAGES = {"/": "index.html", "/chat": "caller/chat.html", "/console": "console/index.html"}
+PAGES = {"/": "index.html", "/chat": "caller/chat.html", "/video": "caller/video.html",
+         "/voice": "caller/voice.html", "/console": "console/index.html"}
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'")

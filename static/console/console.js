@@ -68,6 +68,7 @@
     view.clear();
     H.Offer.hide();
     H.Ticket.reset();
+    if (H.Call) H.Call.reset();
     H.show("console-view", false);
     H.show("seat-bar", false);
     H.show("login-view", true);
@@ -132,6 +133,7 @@
   function send(obj) { return !!sock && sock.send(obj); }
 
   function onMessage(m) {
+    if (H.Call) H.Call.onMessage(m);
     switch (m.type) {
       case "hello": return onHello(m);
       case "state": return H.Status.state(m);
@@ -228,6 +230,7 @@
     $("agent-send").disabled = !open;
     $("end-session").disabled = !open;
     H.MT.renderCompose(s);
+    if (H.Call) H.Call.render(s || null);
     var info = $("session-info");
     while (info.firstChild) info.removeChild(info.firstChild);
     if (s) {
@@ -351,6 +354,7 @@
       extraText: H.MT.extraText
     });
     H.Offer.init({ send: send, langLabel: langLabel });
+    if (H.Call) H.Call.init({ send: send });
     H.Ticket.init({
       token: function () { return auth && auth.token; },
       onAuthError: authFailed,
