@@ -46,6 +46,11 @@ class Config:
     translate_dir: str = "var/translate"
     mt_max_chars: int = 5000
     mt_cache_size: int = 4096
+    # Video calls: the caller's analysis copy (guidance) and recordings, kept only with consent.
+    video_enabled: bool = True
+    video_analysis_fps: float = 4.0
+    recordings_dir: str = "var/recordings"
+    recording_retention_days: float = 30.0
     routing: dict[str, Any] = field(default_factory=dict)  # empty: gateway.acd.DEFAULT_ROUTING
 
     def validate(self) -> "Config":

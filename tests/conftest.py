@@ -28,7 +28,7 @@ def make_config(tmp_path: Path, **overrides: Any):
     # Machine translation is off unless a test asks for it (tests/integration/test_translate_*.py);
     # drafting still runs, on rules alone.
     base = {"db": str(tmp_path / "gw.sqlite3"), "translate_dir": str(tmp_path / "translate"), "mt_enabled": False,
-            "secret_file": str(tmp_path / "secret.key")}
+            "secret_file": str(tmp_path / "secret.key"), "recordings_dir": str(tmp_path / "recordings")}
     return load_config(env={}, overrides={**base, **overrides})
 
 

@@ -142,7 +142,10 @@ class TranslateDrafter:
     async def draft(self, *, lang: str, channel: str, messages: Sequence[MessageRecord],
                     reference_time: float) -> dict[str, Any]:
         from translate.drafting import draft_transcript
-        lines = [m.text for m in messages if m.sender == "caller"]
+        lines = [m.text for m in messages if m.sender == "caller" and m.text.strip()]
+        if not lines:
+            # e.g. a sign-language call with no typed words: the seat fills the ticket from the signing
+            return {"text_original": "", "flags": ["no_caller_text"]}
         ref = datetime.fromtimestamp(reference_time, tz=timezone.utc).astimezone(SHANGHAI).isoformat()
         svc = self.service
         d = await asyncio.to_thread(

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import languages
@@ -47,6 +48,8 @@ class ChatService:
         self.drafter = drafter
         self.translator = translator
         self.secret = secret            # HMAC key for caller identifiers
+        # Called with a session id after it ended and was stored (e.g. to close its video copy).
+        self.on_session_end: list[Callable[[str], Awaitable[None]]] = []
         self._background: set[asyncio.Task[None]] = set()
         self.hub = hub or Hub()
         self.acd = ACD(routing, clock)
@@ -369,6 +372,12 @@ class ChatService:
         if later:
             async with self._lock:
                 await self._apply(later)
+        for listener in self.on_session_end:
+            try:
+                await listener(s.id)
+            except Exception as exc:  # a listener's trouble never undoes the end of a call
+                log.warning("session-end listener failed", extra={"event": "end_listener_failed",
+                                                                  "error": type(exc).__name__})
         log.info("session ended", extra={"event": "session_ended", "session": s.id, "by": by,
                                          "ticket": ticket.id if ticket else None})
         await self.push_queue_status()

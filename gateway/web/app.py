@@ -16,8 +16,8 @@ from gateway.demo import demo_users
 from gateway.metrics import Metrics
 from gateway.storage import create_repository
 from gateway.storage.sqlite import SQLiteRepository
-from gateway.web import api, tickets, translate_api, ws
-from gateway.web.keys import CLOCK, CONFIG, METRICS, REPO, SERVICE, TRANSLATION
+from gateway.web import api, tickets, translate_api, video_api, ws
+from gateway.web.keys import CLOCK, CONFIG, METRICS, REPO, SERVICE, TRANSLATION, VIDEO
 from gateway.web.middleware import errors_middleware
 from gateway.web.pages import add_page_routes, security_headers
 
@@ -58,6 +58,15 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
     app.add_routes(tickets.routes)
     app.add_routes(ws.routes)
     app.add_routes(translate_api.routes)
+    app.add_routes(video_api.routes)
+    video = None
+    if config.video_enabled:
+        from video.service import VideoService
+        video = VideoService(service, recordings_dir=config.recordings_dir,
+                             retention_days=config.recording_retention_days,
+                             analysis_fps=config.video_analysis_fps)
+        service.on_session_end.append(video.close)
+        app[VIDEO] = video
     if translation is not None:
         app[TRANSLATION] = translation
     add_page_routes(app)
@@ -68,9 +77,15 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
         if config.demo:
             await seed_demo(repo, clock.now())
         await service.start(run_ticker=run_ticker)
+        if video is not None:
+            removed = video.purge_recordings(clock.now())
+            if removed:
+                log.info("expired recordings deleted", extra={"event": "recordings_purged", "count": len(removed)})
         log.info("gateway started", extra={"event": "started", "db": config.db})
 
     async def on_shutdown(app: web.Application) -> None:
+        if video is not None:
+            await video.close_all()   # finishes recordings cleanly
         await service.stop()          # stop timers, close sockets with 1012 so pages reconnect
 
     async def on_cleanup(app: web.Application) -> None:

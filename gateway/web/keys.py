@@ -17,3 +17,5 @@ SERVICE = web.AppKey("service", ChatService)
 METRICS = web.AppKey("metrics", Metrics)
 # The translation service (translate.service.TranslationService) or absent when MT is off.
 TRANSLATION = web.AppKey("translation", object)
+# video.service.VideoService, or absent when video is switched off.
+VIDEO = web.AppKey("video", object)

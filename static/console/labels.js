@@ -54,7 +54,8 @@
       low_confidence_department: ["承办部门把握不大，请核对", "Department suggestion is uncertain: please check"],
       low_confidence_category: ["诉求类型把握不大，请核对", "Request type suggestion is uncertain: please check"],
       no_district: ["未识别到上海的地点", "No place in Shanghai recognised"],
-      language_detected: ["语言为自动识别", "The language was detected automatically"]
+      language_detected: ["语言为自动识别", "The language was detected automatically"],
+      no_caller_text: ["来电人未输入文字：请根据手语/通话内容填写", "The caller typed nothing: fill the ticket from the call"]
     },
     action: {
       create: ["创建", "created"],
