@@ -13,16 +13,21 @@ class GatewayError(Exception):
     code: str = "bad_request"
     status: int = 400
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
+                 field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field          # the request field at fault, when there is one
         if code is not None:
             self.code = code
         if status is not None:
             self.status = status
 
     def to_dict(self) -> dict[str, dict[str, str]]:
-        return {"error": {"code": self.code, "message": self.message}}
+        body = {"code": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        return {"error": body}
 
 
 class InvalidField(GatewayError):

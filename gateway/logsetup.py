@@ -100,3 +100,5 @@ def setup_logging(level: str = "INFO", fmt: str = "json", stream: Any = None) ->
     # Argos logs every cache lookup at INFO; keep its warnings only.
     logging.getLogger("argostranslate").setLevel(logging.WARNING)
     logging.getLogger("argostranslate.utils").setLevel(logging.WARNING)
+    # aioice logs every ICE candidate pair check at INFO (and the pairs carry IP addresses).
+    logging.getLogger("aioice").setLevel(logging.WARNING)

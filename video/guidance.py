@@ -30,6 +30,7 @@ import base64
 import contextlib
 import json
 import time
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -262,21 +263,26 @@ class GuidanceUpdate:
 
 
 class GuidanceState:
-    """Hysteresis over successive assessments so guidance does not flicker.
+    """Hysteresis over successive assessments so guidance neither flickers nor stays silent.
 
-    An issue is reported once it was seen in every sample for at least ``raise_after`` seconds
-    and at least ``min_samples`` samples; a reported issue is cleared once it has been absent
-    from every sample for at least ``clear_after`` seconds.  Frames that could not be judged
+    An issue is reported once it was seen in at least ``raise_share`` of the samples of the
+    last ``raise_after`` seconds (and at least ``min_samples`` of them, the window being full);
+    a reported issue is cleared once it was seen in at most ``clear_share`` of the samples of the
+    last ``clear_after`` seconds.  A share rather than "every sample" matters on real video:
+    MediaPipe's verdict on a borderline picture alternates between neighbouring issues, and a
+    rule that needs an unbroken run would never say anything.  Frames that could not be judged
     (``ok=False``) and samples older than the previous one are ignored; after a gap of more than
     ``max_gap`` seconds without samples the counting starts afresh.  Not thread-safe.
     """
 
-    def __init__(self, *, raise_after: float = 1.5, min_samples: int = 3,
-                 clear_after: float = 1.0, max_gap: float = 3.0) -> None:
+    def __init__(self, *, raise_after: float = 1.5, min_samples: int = 3, clear_after: float = 1.0,
+                 max_gap: float = 3.0, raise_share: float = 0.5, clear_share: float = 0.0) -> None:
         self.raise_after, self.min_samples = raise_after, min_samples
         self.clear_after, self.max_gap = clear_after, max_gap
-        self._pending: dict[str, tuple[float, int]] = {}   # code -> (first seen, samples)
-        self._active: dict[str, float | None] = {}         # code -> absent since
+        self.raise_share, self.clear_share = raise_share, clear_share
+        self._samples: deque[tuple[float, frozenset[str]]] = deque()
+        self._active: set[str] = set()
+        self._since: float | None = None        # when the current run of samples began
         self._last: float | None = None
 
     @property
@@ -284,40 +290,45 @@ class GuidanceState:
         return _ordered(self._active)
 
     def reset(self) -> None:
-        self._pending.clear()
+        self._samples.clear()
         self._active.clear()
-        self._last = None
+        self._since = self._last = None
+
+    def _share(self, code: str, since: float) -> tuple[float, int]:
+        window = [issues for t, issues in self._samples if t >= since]
+        if not window:
+            return 0.0, 0
+        return sum(code in w for w in window) / len(window), len(window)
 
     def update(self, sample: Assessment | Iterable[str], now: float | None = None) -> GuidanceUpdate:
         t = time.monotonic() if now is None else now
         if (isinstance(sample, Assessment) and not sample.ok) or (self._last is not None and t < self._last):
             return GuidanceUpdate(self.issues, False, [], [])
-        seen = set(sample.issues if isinstance(sample, Assessment) else sample)
-        if self._last is not None and t - self._last > self.max_gap:
-            self._pending.clear()
-            self._active = dict.fromkeys(self._active)
+        seen = frozenset(sample.issues if isinstance(sample, Assessment) else sample)
+        if self._last is None or t - self._last > self.max_gap:
+            self._samples.clear()
+            self._since = t
         self._last = t
+        self._samples.append((t, seen))
+        horizon = t - max(self.raise_after, self.clear_after) - 0.001
+        while self._samples and self._samples[0][0] < horizon:
+            self._samples.popleft()
         raised: list[str] = []
         cleared: list[str] = []
-        for code in seen:
-            if code in self._active:
-                self._active[code] = None
-                continue
-            first, count = self._pending.get(code, (t, 0))
-            self._pending[code] = (first, count + 1)
-            if count + 1 >= self.min_samples and t - first >= self.raise_after:
-                del self._pending[code]
-                self._active[code] = None
+        full = self._since is not None and t - self._since >= self.raise_after
+        candidates = {c for _, issues in self._samples for c in issues} - self._active
+        for code in candidates:
+            share, n = self._share(code, t - self.raise_after - 0.001)
+            if full and n >= self.min_samples and share >= self.raise_share and code in seen:
+                self._active.add(code)
                 raised.append(code)
-        for code in [c for c in self._pending if c not in seen]:
-            del self._pending[code]
-        for code, absent_since in list(self._active.items()):
+        for code in list(self._active):
             if code in seen:
                 continue
-            if absent_since is None:
-                self._active[code] = absent_since = t
-            if t - absent_since >= self.clear_after:
-                del self._active[code]
+            share, n = self._share(code, t - self.clear_after - 0.001)
+            covered = self._samples[0][0] <= t - self.clear_after or (self._since or t) <= t - self.clear_after
+            if covered and share <= self.clear_share:
+                self._active.discard(code)
                 cleared.append(code)
         return GuidanceUpdate(self.issues, bool(raised or cleared), _ordered(raised), _ordered(cleared))
 

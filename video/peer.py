@@ -39,7 +39,7 @@ from aiortc.mediastreams import MediaStreamError
 from numpy.typing import NDArray
 
 from gateway.errors import GatewayError, UnknownSession
-from video.recording import RecordingOptions, SessionRecorder, check_session_id, recording_path
+from video.recording import FRAME_CONVERSION_LOCK, RecordingOptions, SessionRecorder, check_session_id, recording_path
 from video.sdp import BadSdp, validate_offer
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,8 @@ class _Session:
 
 def _analyse(on_frame: FrameCallback, frame: av.VideoFrame, ts: float) -> None:
     """Runs in the session's analysis thread."""
-    rgb: NDArray[np.uint8] = frame.to_ndarray(format="rgb24")  # type: ignore[assignment]  # uint8 for rgb24
+    with FRAME_CONVERSION_LOCK:      # the recorder may be converting this same frame
+        rgb: NDArray[np.uint8] = frame.to_ndarray(format="rgb24")  # type: ignore[assignment]  # uint8 for rgb24
     on_frame(rgb, ts, frame.width, frame.height)
 
 

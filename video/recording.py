@@ -46,6 +46,12 @@ _AUDIO_RATE = 48_000
 _AUDIO_TB = Fraction(1, _AUDIO_RATE)
 
 
+#: The recorder thread and a session's analysis thread may convert the very same decoded
+#: frame at once; libswscale is not safe for that and was seen to deadlock.  Conversions are
+#: short (about a millisecond), so one lock for all of them costs nothing measurable.
+FRAME_CONVERSION_LOCK = threading.Lock()
+
+
 def check_session_id(session_id: str) -> str:
     """Session ids become file names: allow only letters, digits, ``_``, ``-`` and ``.``."""
     if not _SAFE_ID.match(session_id) or ".." in session_id:
@@ -172,7 +178,8 @@ class _Writer:
     def write_video(self, frame: av.VideoFrame, t: float) -> None:
         w, h = self.size
         if frame.width != w or frame.height != h or frame.format.name != "yuv420p":
-            frame = frame.reformat(width=w, height=h, format="yuv420p")
+            with FRAME_CONVERSION_LOCK:
+                frame = frame.reformat(width=w, height=h, format="yuv420p")
         assert self.t0 is not None
         pts = max(int((t - self.t0) * 1000), self.last_vpts + 1)
         self.last_vpts = pts

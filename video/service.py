@@ -61,8 +61,10 @@ class VideoService:
 
     # -- the analysis copy ------------------------------------------------------------
     async def accept(self, s: SessionRecord, sdp: Any, type_: Any, ui_lang: str | None = None) -> dict[str, str]:
-        if not s.is_open or s.channel != "video":
-            raise Conflict("only an open video call sends a copy for guidance")
+        if not s.is_open or s.channel not in ("video", "voice"):
+            raise Conflict("only an open video or voice call sends a copy to the gateway")
+        if s.channel == "voice" and s.meta.get("consent_recording") is not True:
+            raise Conflict("a voice call sends a copy only to be recorded, and the caller did not consent")
         self._loop = asyncio.get_running_loop()
         await self.close(s.id)
         copy = _Copy(s.id, ui_lang or ("zh" if s.lang == "csl" else s.lang))
@@ -71,12 +73,13 @@ class VideoService:
         try:
             answer = await self.peers.accept(
                 s.id, sdp if isinstance(sdp, str) else "", type_ if isinstance(type_, str) else "",
-                on_frame=lambda rgb, ts, w, h: self._analyse(copy, rgb, ts),
+                on_frame=(lambda rgb, ts, w, h: self._analyse(copy, rgb, ts)) if s.channel == "video" else None,
                 on_arrival=copy.quality.add_frame, record_to=record_to)
         except Exception:
             self._copies.pop(s.id, None)
             raise
-        copy.pusher = asyncio.create_task(self._push_quality(copy))
+        if s.channel == "video":
+            copy.pusher = asyncio.create_task(self._push_quality(copy))
         log.info("analysis copy connected", extra={"event": "video_copy", "session": s.id,
                                                    "recording": record_to is not None})
         return answer

@@ -64,18 +64,22 @@ def clean_card(raw: Any, secret: bytes) -> dict[str, Any]:
         if value in (None, ""):
             continue
         if not isinstance(value, str) or len(value) > limit:
-            raise InvalidField(f"'{key}' must be text of at most {limit} characters")
+            raise InvalidField(f"'{key}' must be text of at most {limit} characters", field=key)
         out[key] = value.strip()
     phone = raw.get("phone")
     if phone not in (None, ""):
         if not isinstance(phone, str):
             raise InvalidField("'phone' must be text")
-        normal = privacy.validate_phone(phone)
+        try:
+            normal = privacy.validate_phone(phone)
+        except InvalidField as exc:
+            exc.field = "phone"
+            raise
         out["phone_masked"] = privacy.mask_phone(normal)
         out["phone_hash"] = privacy.hash_identifier(normal, secret)
     chips = raw.get("chips") or []
     if not isinstance(chips, list) or any(c not in CARD_CHIPS for c in chips) or len(chips) > len(CARD_CHIPS):
-        raise InvalidField(f"'chips' must be a list drawn from: {', '.join(CARD_CHIPS)}")
+        raise InvalidField(f"'chips' must be a list drawn from: {', '.join(CARD_CHIPS)}", field="chips")
     out["chips"] = list(dict.fromkeys(chips))
     return out
 

@@ -30,15 +30,22 @@ def verify_caller(channel: str, body: dict[str, Any], secret: bytes) -> CallerIn
     cert = _opt_str(body, "disability_cert")
     if channel == "video":
         if not id_number:
-            raise InvalidField("the sign-language video service needs your ID card number ('id_number')")
+            raise InvalidField("the sign-language video service needs your ID card number ('id_number')",
+                               field="id_number")
         if not cert:
             raise InvalidField("the sign-language video service needs your disability certificate number "
-                               "('disability_cert')")
-    info = CallerInfo.from_raw(_opt_str(body, "name"), _opt_str(body, "phone"), id_number, cert, secret)
+                               "('disability_cert')", field="disability_cert")
+    try:
+        info = CallerInfo.from_raw(_opt_str(body, "name"), _opt_str(body, "phone"), id_number, cert, secret)
+    except InvalidField as exc:   # name the field, from the message privacy.py wrote (never the number)
+        if exc.field is None:
+            exc.field = next((f for f in ("disability_cert", "id_number", "phone", "name") if f in exc.message), None)
+        raise
     if id_number and cert and info.id_hash and info.disability_cert_hash:
         own_id = CallerInfo.from_raw(None, None, cert.strip().upper()[:18], None, secret)
         if own_id.id_hash != info.id_hash:
-            raise InvalidField("the disability certificate number does not belong to the ID card number given")
+            raise InvalidField("the disability certificate number does not belong to the ID card number given",
+                               field="disability_cert")
     return info
 
 

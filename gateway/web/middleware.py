@@ -26,7 +26,7 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return await handler(request)
     except GatewayError as exc:
         request.app[METRICS].errors.labels(exc.code).inc()
-        return error_response(exc.code, exc.message, exc.status)
+        return web.json_response(exc.to_dict(), status=exc.status)
     except web.HTTPRequestEntityTooLarge:
         request.app[METRICS].errors.labels("payload_too_large").inc()
         limit = request.app[CONFIG].max_body_bytes

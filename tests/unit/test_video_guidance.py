@@ -235,18 +235,29 @@ def test_issue_reported_only_after_persisting() -> None:
     assert u.issues == ["too_dark"] and not u.changed
 
 
-def test_two_samples_are_not_enough_even_if_far_apart() -> None:
+def test_too_few_samples_in_the_window_are_not_enough() -> None:
     state = GuidanceState()
     state.update(sample("too_far"), now=0.0)
-    assert state.update(sample("too_far"), now=2.0).issues == []
-    assert state.update(sample("too_far"), now=2.2).issues == ["too_far"]
+    assert state.update(sample("too_far"), now=2.0).issues == []     # only 2 within the last 1.5 s
+    assert state.update(sample("too_far"), now=2.2).issues == []
+    assert state.update(sample("too_far"), now=2.4).issues == ["too_far"]
 
 
-def test_flickering_issue_is_never_reported() -> None:
+def test_an_occasional_issue_is_never_reported() -> None:
     state = GuidanceState()
-    for i in range(20):
-        u = state.update(sample("hands_not_visible") if i % 2 else sample(), now=i * 0.25)
+    for i in range(24):
+        u = state.update(sample("hands_not_visible") if i % 4 == 0 else sample(), now=i * 0.25)
         assert u.issues == []
+
+
+def test_a_borderline_issue_seen_half_the_time_is_reported() -> None:
+    """MediaPipe's verdict on a borderline picture alternates; the caller still needs to hear it."""
+    state = GuidanceState()
+    issues: list[str] = []
+    for i in range(12):
+        u = state.update(sample("no_person") if i % 2 else sample("hands_not_visible", "too_near"), now=i * 0.25)
+        issues = u.issues
+    assert "no_person" in issues and "hands_not_visible" in issues
 
 
 def test_issue_clears_only_after_a_second_gone() -> None:
