@@ -52,7 +52,7 @@ class _Copy:
 
 class VideoService:
     def __init__(self, chat: "ChatService", *, recordings_dir: str | Path, retention_days: float = 30.0,
-                 analysis_fps: float = 4.0) -> None:
+                 analysis_fps: float = 2.0) -> None:
         self.chat = chat
         self.store = RecordingStore(Path(recordings_dir), retention_days)
         self.peers = AnalysisPeers(options=PeerOptions(analysis_fps=analysis_fps), on_state=self._on_state)
