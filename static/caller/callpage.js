@@ -43,14 +43,7 @@
     }
 
     /* ---------- rendering ---------- */
-    function renderQueue(q) {
-      if (!q) return;
-      H.setText("queue-position", typeof q.position === "number" ? t("queue_position", { n: q.position }) : "…");
-      var unknown = q.eta_s === null || q.eta_s === undefined || q.seats_online === false;
-      var eta = $("queue-eta");
-      eta.textContent = unknown ? t("eta_unknown") : t("eta", { n: Math.max(1, Math.ceil(Number(q.eta_s) / 60)) });
-      eta.classList.toggle("eta-unknown", unknown);
-    }
+    function renderQueue(q) { H.renderQueue(q, t); }
 
     function renderState() {
       var text, key;

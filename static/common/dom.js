@@ -132,4 +132,16 @@
       }
     );
   };
+
+  /* Queue position and estimated wait (#queue-position, #queue-eta), shared by the caller pages.
+   * ``t`` is the page's string lookup: t(key, {n}) in the caller's language. */
+  H.renderQueue = function (q, t) {
+    if (!q) return;
+    H.setText("queue-position", typeof q.position === "number" ? t("queue_position", { n: q.position }) : "…");
+    var unknown = q.eta_s === null || q.eta_s === undefined || q.seats_online === false;
+    var eta = document.getElementById("queue-eta");
+    if (!eta) return;
+    eta.textContent = unknown ? t("eta_unknown") : t("eta", { n: Math.max(1, Math.ceil(Number(q.eta_s) / 60)) });
+    eta.classList.toggle("eta-unknown", unknown);
+  };
 })();
