@@ -54,6 +54,14 @@ async def healthz(request: web.Request) -> web.Response:
                              status=200 if ok else 503)
 
 
+@routes.get("/api/v1/info")
+async def info(request: web.Request) -> web.Response:
+    """What a page needs to tell callers the truth: how long recordings are kept, what is switched on."""
+    cfg = request.app[CONFIG]
+    return web.json_response({"version": __version__, "recording_retention_days": cfg.recording_retention_days,
+                              "video": cfg.video_enabled, "translation": cfg.mt_enabled})
+
+
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=request.app[METRICS].render(), headers={"Content-Type": CONTENT_TYPE})

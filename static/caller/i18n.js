@@ -37,7 +37,17 @@
   }
 
   function apply() {
-    document.querySelectorAll("[data-i18n]").forEach(function (n) { n.textContent = t(n.getAttribute("data-i18n")); });
+    /* data-i18n-n: a number for the string's {n}, shown in the page language's digits */
+    document.querySelectorAll("[data-i18n]").forEach(function (n) {
+      var num = n.getAttribute("data-i18n-n");
+      var values = null;
+      if (num !== null && num !== "" && !isNaN(Number(num))) {
+        var shown = num;
+        try { shown = new Intl.NumberFormat(current || undefined).format(Number(num)); } catch (e) { /* keep digits */ }
+        values = { n: shown };
+      }
+      n.textContent = t(n.getAttribute("data-i18n"), values);
+    });
     document.querySelectorAll("[data-i18n-placeholder]").forEach(function (n) {
       n.setAttribute("placeholder", t(n.getAttribute("data-i18n-placeholder")));
     });
@@ -61,8 +71,19 @@
       .then(apply);
   }
 
+  /* The consent sentence names the gateway's real retention period (GET /api/v1/info). */
+  function loadRetention() {
+    return H.api("/api/v1/info").then(function (info) {
+      var days = info && info.recording_retention_days;
+      if (typeof days !== "number") return;
+      document.querySelectorAll("[data-i18n-n]").forEach(function (n) { n.setAttribute("data-i18n-n", String(days)); });
+      apply();
+    }, function () { /* keep the default in the page */ });
+  }
+
   H.I18n = {
     t: t,
+    loadRetention: loadRetention,
     fetchLanguages: fetchLanguages,
     languages: function () { return languages; },
     entry: entry,

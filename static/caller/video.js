@@ -159,6 +159,7 @@
 
   /* ---------- boot ---------- */
   function boot() {
+    I.loadRetention();
     call = H.CallPage.create({
       channel: "video",
       storeKey: STORE,

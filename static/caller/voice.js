@@ -91,6 +91,7 @@
   }
 
   function boot() {
+    I.loadRetention();
     var audio = $("remote-audio");
     call = H.CallPage.create({
       channel: "voice",

@@ -102,3 +102,11 @@ async def test_security_headers_on_pages(gw):
     assert (await r.json())["start_chat"] != ""
     r = await gw.client.get("/api/v1/languages/klingon/strings")
     assert r.status == 400 and (await r.json())["error"]["code"] == "unknown_language"
+
+
+async def test_info_tells_pages_the_real_retention(gateway_factory):
+    gw = await gateway_factory(recording_retention_days=90)
+    body = await (await gw.client.get("/api/v1/info")).json()
+    assert body["recording_retention_days"] == 90 and body["video"] is True
+    strings = await (await gw.client.get("/api/v1/languages/ru/strings")).json()
+    assert "{n}" in strings["consent_explain_video"]          # the page puts the real number in
