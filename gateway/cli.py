@@ -62,6 +62,7 @@ async def _serve(config: Config) -> int:
     base = f"http://{host}:{port}"
     lines = [f"hotline-gateway listening on {base}",
              f"  caller chat page : {base}/chat",
+             f"  caller video/voice: {base}/video (sign language)  {base}/voice",
              f"  agent console    : {base}/console",
              f"  health / metrics : {base}/healthz  {base}/metrics",
              f"  database         : {config.db}"]
@@ -71,6 +72,8 @@ async def _serve(config: Config) -> int:
             skills = ", ".join(f"{k}={v}" for k, v in s.skills.items())
             lines.append(f"    {s.login:<14} {s.kind:<9} {skills}")
         lines.append("  try it: open the chat page in one tab (pick 日本語), log in as seat-ja in another.")
+        lines.append("  video: /video with test ID 11010519491231002X and certificate 11010519491231002X12, "
+                     "seat-csl on the console.")
     print("\n".join(lines), flush=True)
 
     stop = asyncio.Event()
