@@ -53,6 +53,8 @@ class Metrics:
         self.messages = Counter("hotline_messages", "Chat messages stored", ["sender"], registry=r)
         self.tickets = Counter("hotline_tickets_created", "Tickets created", ["channel"], registry=r)
         self.requeues = Counter("hotline_requeues", "Callers put back at the head of the queue", ["reason"], registry=r)
+        self.interpreter_requests = Counter("hotline_interpreter_requests", "Interpreters asked for by seats",
+                                            ["lang"], registry=r)
         self.db_commit = Histogram("hotline_db_commit_seconds", "Duration of one group commit",
                                    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, float("inf")),
                                    registry=r)

@@ -330,8 +330,22 @@ DEFAULT_ROUTING: Final[dict[str, Any]] = {
                 {"after_s": 120, "min_level": 1, "kinds": ["agent", "volunteer"]},
             ],
         },
+        {
+            # A seat asked for a volunteer interpreter (gateway/chat/interpreting.py): a caller is
+            # already on the line, so volunteers are rung first and fluent agents join after 30 s.
+            "name": "interpret",
+            "channels": ["interpret"],
+            "skill": "lang:{lang}",
+            "ring_timeout_s": 20,
+            "wrap_up_s": 10,
+            "default_handle_s": 300,
+            "tiers": [
+                {"after_s": 0, "min_level": 2, "kinds": ["volunteer"]},
+                {"after_s": 30, "min_level": 2, "kinds": ["agent", "volunteer"]},
+            ],
+        },
     ],
-    "priorities": {"video": 10, "kiosk": 5},
+    "priorities": {"video": 10, "kiosk": 5, "interpret": 20},
 }
 
 

@@ -1,8 +1,9 @@
 """Video and voice calls on top of a chat session.
 
-- **Signalling.** Caller and seat browsers exchange media peer to peer.  Their
-  offers, answers and ICE candidates (``rtc``) and real-time-text fallbacks (``rtt``)
-  are relayed between the two WebSockets of a connected session, untouched.
+- **Signalling.** Caller, seat and (when one joined) interpreter browsers exchange
+  media peer to peer, a mesh of up to three.  Offers, answers and ICE candidates
+  (``rtc``, addressed with ``to``) and real-time-text fallbacks (``rtt``, to everyone
+  else unless ``to`` is given) are relayed untouched, marked with ``from``.
 - **The caller's card.** While signing, a deaf caller can fill in address, phone and
   what happened (with pictogram chips).  The card is validated, stored in the
   session (the phone masked and hashed, never raw), shown to the seat at once, and
@@ -41,18 +42,53 @@ def _payload(msg: dict[str, Any], max_text: int) -> dict[str, Any]:
     return data
 
 
+PARTIES = ("caller", "seat", "interpreter")
+
+
+def _target(msg: dict[str, Any], sender: str, default: str | None) -> str | None:
+    """Whom a relayed message is for.  ``None``: everyone else (real-time text over the WebSocket)."""
+    to = msg.get("to", default)
+    if to is None:
+        return None
+    if to not in PARTIES or to == sender:
+        others = ", ".join(p for p in PARTIES if p != sender)
+        raise InvalidField(f"'to' must be one of: {others}", field="to")
+    return to
+
+
+async def _deliver(svc: "ChatService", s: SessionRecord, sender: str, to: str | None, msg: dict[str, Any],
+                   data: dict[str, Any]) -> None:
+    out = {"type": msg["type"], "session": s.id, "from": sender, "data": data}
+    interpreter = svc.interp.interpreter_of(s.id)
+    for party in ([to] if to else [p for p in PARTIES if p != sender]):
+        if party == "caller":
+            await svc.hub.to_caller(s.id, out)
+        elif party == "seat" and s.seat_id:
+            await svc.hub.to_seat(s.seat_id, out)
+        elif party == "interpreter" and interpreter:
+            await svc.hub.to_seat(interpreter, out)
+        elif to:
+            raise Conflict(f"there is no {party} in this call right now")
+
+
 async def relay_from_caller(svc: "ChatService", s: SessionRecord, msg: dict[str, Any]) -> None:
     data = _payload(msg, svc.config.max_message_chars)
     live = svc.sessions.get(s.id)
     if live is None or live.state != "active" or not live.seat_id:
         raise Conflict("you are not connected to a seat yet; this is sent once a seat answers")
-    await svc.hub.to_seat(live.seat_id, {"type": msg["type"], "session": s.id, "data": data})
+    to = _target(msg, "caller", "seat" if msg["type"] == "rtc" else None)
+    await _deliver(svc, live, "caller", to, msg, data)
 
 
 async def relay_from_seat(svc: "ChatService", user: UserRecord, msg: dict[str, Any]) -> None:
+    """From the seat or the interpreter (both use the seat socket)."""
     data = _payload(msg, svc.config.max_message_chars)
-    s = svc.held(user, msg.get("session"))
-    await svc.hub.to_caller(s.id, {"type": msg["type"], "data": data})
+    s, part = svc.interp.role(user, msg.get("session"))
+    default = ("caller" if part == "seat" else None) if msg["type"] == "rtc" else None
+    to = _target(msg, part, default)
+    if msg["type"] == "rtc" and to is None:
+        raise InvalidField("an interpreter's 'rtc' message needs 'to': caller or seat", field="to")
+    await _deliver(svc, s, part, to, msg, data)
 
 
 def clean_card(raw: Any, secret: bytes) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from gateway.chat.broadcast import QueueBroadcaster
 from gateway.chat.drafting import Drafter
 from gateway.chat.ticketing import draft_ticket
 from gateway.chat.hub import Hub
+from gateway.chat.interpreting import InterpreterDesk
 from gateway.chat.translation import ChatTranslator, compose_for_caller, message_json, translate_caller_message
 from gateway.clock import Clock, utc_iso
 from gateway.config import Config
@@ -55,6 +56,7 @@ class ChatService:
         self.acd = ACD(routing, clock)
         self.sessions: dict[str, SessionRecord] = {}      # open sessions only
         self.broadcaster = QueueBroadcaster(self)
+        self.interp = InterpreterDesk(self)          # volunteer interpreters as a third party
         self._seat_grace: dict[str, asyncio.TimerHandle] = {}
         self._seat_state_before_drop: dict[str, str] = {}
         self._wake = asyncio.Event()
@@ -188,6 +190,7 @@ class ChatService:
         await self.hub.to_caller(s.id, message_json(m, "caller"))
         if s.state == "active" and s.seat_id:
             await self.hub.to_seat(s.seat_id, message_json(m, "seat"))
+            await self.interp.to_interpreter(s.id, message_json(m, "seat"))
         if "zh" not in m.meta:
             self._spawn(self._translate_for_seat(s, m))
         return m
@@ -218,11 +221,13 @@ class ChatService:
     async def caller_connected(self, s: SessionRecord) -> None:
         if s.state == "active" and s.seat_id:
             await self.hub.to_seat(s.seat_id, {"type": "peer", "session": s.id, "present": True})
+            await self.interp.to_interpreter(s.id, {"type": "peer", "session": s.id, "present": True})
 
     async def caller_disconnected(self, s: SessionRecord) -> None:
         live = self.sessions.get(s.id)
         if live is not None and live.state == "active" and live.seat_id:
             await self.hub.to_seat(live.seat_id, {"type": "peer", "session": s.id, "present": False})
+            await self.interp.to_interpreter(s.id, {"type": "peer", "session": s.id, "present": False})
 
     async def caller_end(self, session_id: str) -> None:
         await self.end_session(session_id, by="caller")
@@ -251,7 +256,9 @@ class ChatService:
                 if self._seat_state_before_drop.pop(user.id, None) == "available":
                     await self._apply(self.acd.set_state(user.id, "available"))
         await self.push_queue_status()      # a seat online changes every waiting caller's estimate
-        return [s for s in self.sessions.values() if s.seat_id == user.id and s.state == "active"]
+        await self.interp.presence(user.id, True)
+        return ([s for s in self.sessions.values() if s.seat_id == user.id and s.state == "active"]
+                + self.interp.interpreting(user.id))
 
     async def seat_disconnected(self, user: UserRecord) -> None:
         """The seat's last socket closed.  Give it a grace period to come back."""
@@ -268,6 +275,7 @@ class ChatService:
                 await self._apply(self.acd.set_state(user.id, "away"))  # never offer to a seat that cannot see it
             for s in held:
                 await self.hub.to_caller(s.id, {"type": "peer", "present": False})
+        await self.interp.presence(user.id, False)
         loop = asyncio.get_running_loop()
         self._seat_grace[user.id] = loop.call_later(
             self.config.seat_reconnect_grace_s, lambda: asyncio.ensure_future(self._seat_gone(user.id)))
@@ -321,9 +329,12 @@ class ChatService:
         await self.hub.to_seat(user.id, {"type": "ack", "session": s.id, "client_id": m.client_id, "seq": m.seq})
         await self.hub.to_seat(user.id, message_json(m, "seat"))
         await self.hub.to_caller(s.id, message_json(m, "caller"))
+        await self.interp.to_interpreter(s.id, message_json(m, "seat"))
         return m
 
     async def seat_end(self, user: UserRecord, session_id: Any) -> None:
+        if self.interp.interpreter_of(str(session_id)) == user.id:
+            raise Forbidden("an interpreter leaves the call with 'leave'; only the seat ends it")
         self.held(user, session_id)
         await self.end_session(str(session_id), by="seat")
 
@@ -335,8 +346,12 @@ class ChatService:
               "to_caller": bool(t and s.lang not in ("zh", "csl") and t.can_translate("zh", s.lang))}
         caller = {k: v for k, v in (s.meta.get("caller") or {}).items() if not k.endswith("_hash")}
         card = {k: v for k, v in (s.meta.get("card") or {}).items() if k != "phone_hash"}
-        return {**s.public(), "mt": mt, "caller_present": self.hub.caller_present(s.id), "caller": caller,
-                "card": card or None, "consent_recording": bool(s.meta.get("consent_recording"))}
+        return {**s.public(), "role": "seat", "mt": mt, "caller_present": self.hub.caller_present(s.id),
+                "caller": caller, "card": card or None, "consent_recording": bool(s.meta.get("consent_recording")),
+                "interpreter": self.interp.status(s.id)}
+
+    def view_for(self, user: UserRecord, s: SessionRecord) -> dict[str, Any]:
+        return self.interp.interpreter_view(s) if s.seat_id != user.id else self.seat_view(s)
 
     async def transcript(self, session_id: str, view: str = "seat") -> list[dict[str, Any]]:
         return [message_json(m, view) for m in await self.repo.messages(session_id)]
@@ -365,6 +380,7 @@ class ChatService:
                     later = self.acd.finish(s.seat_id, s.id)   # applied after "ended" is sent
             s.state = "ended" if ticket else "abandoned"
             self.broadcaster.forget(s.id)
+        await self.interp.close(s.id, "call_ended")
         await self.hub.to_caller(s.id, {"type": "ended", "by": by, "reference": ticket.number if ticket else None})
         if ticket is not None and s.seat_id:
             await self.hub.to_seat(s.seat_id, {"type": "ended", "session": s.id, "by": by,
@@ -390,6 +406,8 @@ class ChatService:
 
     async def _apply_one(self, ev: Any) -> None:
         E = acd_mod
+        if await self.interp.on_event(ev):      # an interpreter leg, not a caller
+            return
         if isinstance(ev, E.Offered):
             s = self.sessions.get(ev.session_id)
             if s is None:
@@ -423,6 +441,8 @@ class ChatService:
                 s.state, s.seat_id, s.seat_name = "queued", None, None
             self.metrics.requeues.labels(ev.reason).inc()
             await self.hub.to_caller(s.id, {"type": "requeued", "reason": ev.reason})
+            if self.interp.leg_of(s.id) is not None:     # no seat, no interpreting (we hold the lock here)
+                self._spawn(self.interp.close(s.id, "seat_lost"))
         elif isinstance(ev, E.SeatStateChanged):
             await self.hub.to_seat(ev.seat_id, {"type": "state", "state": ev.new, "reason": ev.reason,
                                                 "until": getattr(ev, "until", None)})

@@ -86,6 +86,9 @@ async def caller_ws(request: web.Request) -> web.WebSocketResponse:
         elif live.state == "active":
             await Hub.send(ws, {"type": "connected", "seat": {"name": live.seat_name},
                                 "seat_present": hub.seat_present(live.seat_id or "")})
+            interp = service.interp.status(s.id)
+            if interp:
+                await Hub.send(ws, {"type": "interpreter", "session": s.id, **interp})
         else:
             await Hub.send(ws, {"type": "ended", "by": live.ended_by, "reference": None})
         if first:
@@ -130,7 +133,7 @@ async def seat_ws(request: web.Request) -> web.WebSocketResponse:
             "type": "hello",
             "seat": {"id": user.id, "name": user.name, "kind": user.seat_kind, "skills": user.skills,
                      "state": view.state},
-            "sessions": [{**service.seat_view(s), "transcript": await service.transcript(s.id)} for s in held],
+            "sessions": [{**service.view_for(user, s), "transcript": await service.transcript(s.id)} for s in held],
         })
         await Hub.send(ws, {"type": "queues", "queues": service.queue_summary()})
 
@@ -143,15 +146,24 @@ async def seat_ws(request: web.Request) -> web.WebSocketResponse:
             elif t == "reject":
                 await service.seat_reject(user, msg.get("session"))
             elif t == "msg":
-                await service.seat_message(user, msg.get("session"), msg.get("client_id"), msg.get("text"),
-                                           msg.get("compose_lang"))
+                if service.interp.role(user, msg.get("session"))[1] == "interpreter":
+                    await service.interp.message(user, msg.get("session"), msg.get("client_id"), msg.get("text"))
+                else:
+                    await service.seat_message(user, msg.get("session"), msg.get("client_id"), msg.get("text"),
+                                               msg.get("compose_lang"))
             elif t == "end":
                 await service.seat_end(user, msg.get("session"))
             elif t in calls.RELAY_TYPES:
                 await calls.relay_from_seat(service, user, msg)
+            elif t == "invite":
+                await service.interp.invite(user, msg.get("session"), msg.get("lang"))
+            elif t == "dismiss":
+                await service.interp.dismiss(user, msg.get("session"))
+            elif t == "leave":
+                await service.interp.leave(user, msg.get("session"))
             else:
                 raise InvalidField(f"unknown message type {t!r}; seats send set_state, accept, reject, msg, end, "
-                                   f"rtc, rtt or ping")
+                                   f"rtc, rtt, invite, dismiss, leave or ping")
 
         await _pump(ws, handle)
     finally:

@@ -90,6 +90,11 @@
     "chip_work": "Work",
     "chip_rubbish": "Rubbish",
     "chip_animal": "Animal",
-    "chip_other": "Other"
+    "chip_other": "Other",
+    "interpreter": "Interpreter",
+    "interpreter_requested": "Your agent is asking a volunteer interpreter to join.",
+    "interpreter_joined": "Interpreter {name} joined the conversation.",
+    "interpreter_left": "The interpreter has left the conversation.",
+    "interpreter_away": "The interpreter's connection was interrupted…"
   };
 })();

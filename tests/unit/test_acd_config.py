@@ -53,7 +53,7 @@ def test_format_and_validate_skills() -> None:
 
 def test_default_routing_routes() -> None:
     cfg = default_routing()
-    assert [q.name for q in cfg.queues] == ["chat", "video", "voice"]
+    assert [q.name for q in cfg.queues] == ["chat", "video", "voice", "interpret"]
     q, skill = cfg.route("chat", "ja")
     assert (q.name, skill) == ("chat", "lang:ja")
     q, skill = cfg.route("video", None)
@@ -70,6 +70,10 @@ def test_default_routing_routes() -> None:
     chat = cfg.queue("chat")
     assert (chat.ring_timeout_s, chat.wrap_up_s, chat.default_handle_s) == (20.0, 30.0, 240.0)
     assert [t.after_s for t in chat.tiers] == [0.0, 60.0, 120.0]
+    q, skill = cfg.route("interpret", "uk")
+    assert (q.name, skill) == ("interpret", "lang:uk")
+    assert q.tiers[0] == Tier(0.0, 2, ("volunteer",))      # volunteers are rung first
+    assert cfg.priority_for("interpret") > cfg.priority_for("video")
 
 
 def test_route_errors() -> None:
