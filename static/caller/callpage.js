@@ -1,6 +1,7 @@
 /* What the video and voice caller pages share: the session and its WebSocket, queue, the
- * peer-to-peer call with the seat (docs/PROTOCOL.md "Video and voice calls"), the analysis copy
- * to the gateway, real-time text, the small transcript and the ended panel.
+ * peer-to-peer call with the seat and, when one joins, a volunteer interpreter (mesh.js;
+ * docs/PROTOCOL.md "Video and voice calls", "Interpreting"), the analysis copy to the gateway,
+ * real-time text, the small transcript and the ended panel.
  *
  *   var call = Hotline.CallPage.create({channel, storeKey, kinds, remoteEl, media: fn() -> Promise<stream|null>,
  *                                        analysis: fn() -> bool, onMessage: fn(m) -> handled?, onPhase: fn(phase)});
@@ -9,8 +10,8 @@
  *   call.loadSaved() -> the saved {id, token, ...} of this page or null
  *
  * Element ids used on both pages: call-state, queue-status, queue-position, queue-eta, call-log,
- * rtt-input, rtt-send, rtt-remote, rtt-remote-text, end-call, ended-panel, ended-text,
- * reference-line, reference, unmute.
+ * rtt-input, rtt-send, rtt-remote, rtt-remote-who, rtt-remote-text, end-call, ended-panel, ended-text,
+ * reference-line, reference, unmute, remote-interpreter (the interpreter's picture or sound).
  */
 (function () {
   "use strict";
@@ -24,7 +25,9 @@
     var session = null, sock = null, transcript = null;
     var phase = "idle", seatName = null, peerPresent = true, sockStatus = "stopped", everOpened = false;
     var wantEnd = false, sentAt = new Map(), resendTimer = null;
-    var peer = null, p2pState = "none", restartTimer = null, restarts = 0;
+    var interp = { state: null, name: null };       /* a volunteer interpreter in the call */
+    var rtt = { seat: "", interpreter: "", last: "seat", via: "" };   /* what each is typing now */
+    var mesh = null;
 
     function store(obj) {
       try {
@@ -46,18 +49,13 @@
     function renderQueue(q) { H.renderQueue(q, t); }
 
     function renderState() {
-      var text, key;
-      if (phase === "ended") { key = "ended"; text = t("ended"); }
-      else if (sockStatus === "waiting" || (sockStatus === "connecting" && everOpened)) { key = "reconnecting"; text = t("reconnecting"); }
-      else if (sockStatus !== "open") { key = "connecting"; text = t("connecting"); }
-      else if (phase === "connected" && !peerPresent) { key = "agent-disconnected"; text = t("agent_disconnected"); }
-      else if (phase === "connected" && (p2pState === "failed" || p2pState === "disconnected")) { key = "media-reconnecting"; text = t("video_reconnecting"); }
-      else if (phase === "connected") { key = "connected"; text = t("connected_to", { name: seatName || t("agent") }); }
-      else { key = "queued"; text = t("state_queued"); }
+      var st = H.CallerState.connection({ phase: phase, sockStatus: sockStatus, everOpened: everOpened, peerPresent: peerPresent,
+                                          seatName: seatName, media: mesh.seatState() }, t);
+      var text = st.text, key = st.key;
       var el = $("call-state");
       if (el.textContent !== text) el.textContent = text;
       el.setAttribute("data-state", key);
-      el.setAttribute("data-media", p2pState);
+      el.setAttribute("data-media", mesh.seatState());
       var open = phase !== "ended";
       $("rtt-input").disabled = !open;
       $("rtt-send").disabled = !open;
@@ -65,58 +63,32 @@
       H.show("end-call", open);
     }
 
-    function showRemoteRtt(text, via) {
+    /* One box for the other parties' live text: the one who typed last, or the other one while
+     * that line is empty; it says who is typing. */
+    function showRemoteRtt(from, text, via) {
+      if (from) {
+        rtt[from] = text || "";
+        if (text) { rtt.last = from; rtt.via = via || ""; }
+      }
+      var who = rtt[rtt.last] ? rtt.last : rtt.seat ? "seat" : rtt.interpreter ? "interpreter" : "";
       var box = $("rtt-remote");
-      H.setText("rtt-remote-text", text);
-      box.hidden = !text;
-      box.setAttribute("data-via", via || "");
+      box.hidden = !who;
+      box.setAttribute("data-from", who);
+      box.setAttribute("data-via", who ? rtt.via : "");
+      H.setText("rtt-remote-text", who ? rtt[who] : "");
+      H.setText("rtt-remote-who", who === "interpreter" ? t("interpreter") + (interp.name ? " · " + interp.name : "")
+        : who ? (seatName || t("agent")) : "");
+      /* "The agent is typing:" is about the seat only */
+      var label = box.querySelector(".rtt-remote-label");
+      if (label) label.hidden = who !== "seat";
     }
 
-    /* ---------- the call with the seat ---------- */
     function stopP2P() {
-      clearTimeout(restartTimer);
-      if (peer) peer.close();
-      peer = null;
-      p2pState = "none";
-      if (opts.remoteEl) { opts.remoteEl.srcObject = null; opts.remoteEl.setAttribute("data-live", "false"); }
+      mesh.stop();
       H.show("unmute", false);
-      showRemoteRtt("", "");
     }
 
-    function startP2P() {
-      stopP2P();
-      if (phase !== "connected" || !peerPresent) return;
-      opts.media().then(function (stream) {
-        if (phase !== "connected" || !peerPresent || peer) return;
-        var me = (peer = new H.RTC.Peer({
-          stream: stream, offerer: true, kinds: opts.kinds,
-          onSignal: function (data) { if (peer === me) send({ type: "rtc", data: data }); },
-          onStream: function (remote) {
-            if (peer !== me || !opts.remoteEl) return;
-            opts.remoteEl.setAttribute("data-live", "true");
-            H.RTC.play(opts.remoteEl, remote, function () { H.show("unmute", true); });
-          },
-          onRtt: function (text, via) { if (peer === me) showRemoteRtt(text, via); },
-          onState: function (s) {
-            if (peer !== me || s === "rtt-open") return;
-            p2pState = s;
-            if (s === "connected") restarts = 0;
-            if (s === "failed" && restarts < 5) {
-              restarts += 1;
-              clearTimeout(restartTimer);
-              restartTimer = setTimeout(startP2P, 1500 * restarts);
-            }
-            renderState();
-          }
-        }));
-        p2pState = "new";
-        me.start().catch(function (e) { if (window.console) console.warn("call offer failed", e); });
-        /* no answer or no media after 15 s (an offer lost on the way): offer again */
-        restartTimer = setTimeout(function () {
-          if (peer === me && p2pState !== "connected" && restarts < 5) { restarts += 1; startP2P(); }
-        }, 15000);
-      });
-    }
+    function startP2P() { mesh.startSeat(); }
 
     /* ---------- the analysis copy (guidance, quality, recording if consented) ---------- */
     var analysis = new H.RTC.AnalysisCopy({
@@ -132,6 +104,9 @@
     function send(obj) { return !!sock && sock.send(obj); }
 
     function start(body) {
+      /* opened by an airport kiosk (/kiosk): the session carries its id (priority, anonymous count) */
+      var kiosk = new URLSearchParams(window.location.search).get("kiosk");
+      if (kiosk && body.kiosk === undefined) body.kiosk = kiosk;
       return H.api("/api/v1/sessions", { method: "POST", body: body }).then(function (res) {
         session = { id: res.id, token: res.token, ws_url: res.ws_url, lang: res.lang, queue: res.queue || null, ui: H.I18n.current(),
                     consent: !!body.consent_recording };
@@ -149,6 +124,7 @@
 
     function enter(state) {
       transcript.clear();
+      interp = { state: null, name: null };
       sentAt.clear();
       peerPresent = true;
       seatName = session.seat || null;
@@ -222,9 +198,10 @@
           peerPresent = m.seat_present !== false;
           startP2P();
           break;
+        case "interpreter": onInterpreter(m); break;
         case "msg":
           transcript.upsert(m);
-          if (m.from === "seat") showRemoteRtt("", "");
+          if (m.from === "seat" || m.from === "interpreter") showRemoteRtt(m.from, "", "");
           break;
         case "ack":
           transcript.ack(m.client_id, m.seq);
@@ -234,10 +211,10 @@
           if (!!m.present === peerPresent) break;
           peerPresent = !!m.present;
           transcript.notice(peerPresent ? t("agent_back") : t("agent_disconnected"), peerPresent ? "ok" : "warn");
-          if (peerPresent) startP2P(); else stopP2P();
+          if (peerPresent) mesh.startSeat(); else mesh.stop("seat");
           break;
         case "requeued":
-          stopP2P();
+          stopP2P();            /* the interpreter goes with the seat (the gateway says so next) */
           setPhase("queued");
           peerPresent = true;
           seatName = null;
@@ -245,11 +222,9 @@
           store(session);
           transcript.notice(t("requeued"), "warn");
           break;
-        case "rtc":
-          if (peer) peer.signal(m.data).catch(function (e) { if (window.console) console.warn("rtc", e); });
-          break;
+        case "rtc": mesh.signal(m); break;
         case "rtt":
-          if (m.data && typeof m.data.text === "string") showRemoteRtt(m.data.text, "ws");
+          if (m.data && typeof m.data.text === "string") showRemoteRtt(m.from === "interpreter" ? "interpreter" : "seat", m.data.text, "ws");
           break;
         case "ended": return onEnded(m);
         case "error":
@@ -260,6 +235,14 @@
         default: break;
       }
       renderState();
+    }
+
+    /* A volunteer interpreter is asked for, joins, drops or leaves: a line in the transcript; their
+     * connection goes whenever they are not (or no longer) in the call, and they offer again when back. */
+    function onInterpreter(m) {
+      var note = H.CallerState.interpreter(interp, m, t);
+      if (note) transcript.notice(note.text, note.kind);
+      if (interp.state !== "joined") mesh.stop("interpreter");
     }
 
     function onHello(m) {
@@ -310,8 +293,8 @@
     /* every keystroke: the line as it is now, on the data channel (or relayed by the gateway) */
     function sendRtt(text) {
       if (phase !== "connected") return;
-      if (peer && peer.sendRtt(text)) { $("rtt-input").setAttribute("data-via", "dc"); return; }
-      if (send({ type: "rtt", data: { text: text } })) $("rtt-input").setAttribute("data-via", "ws");
+      var via = mesh.sendRtt(text, interp.state === "joined");
+      if (via) $("rtt-input").setAttribute("data-via", via);
     }
 
     function commitLine() {
@@ -350,9 +333,17 @@
     }
 
     /* ---------- wiring ---------- */
+    mesh = H.CallerMesh.create({
+      kinds: opts.kinds, media: opts.media, send: send,
+      els: { seat: opts.remoteEl || null, interpreter: $("remote-interpreter") },
+      canCall: function () { return phase === "connected" && peerPresent; },
+      onRtt: showRemoteRtt,
+      onState: function () { renderState(); },
+      onBlocked: function () { H.show("unmute", true); }
+    });
     transcript = new H.Transcript($("call-log"), {
       ownFrom: "caller",
-      labelFor: function (from) { return from === "caller" ? t("you") : from === "seat" ? (seatName || t("agent")) : t("system"); },
+      labelFor: function (from) { return H.CallerState.label(from, seatName, t); },
       sendingText: function () { return t("sending"); }
     });
     $("rtt-input").addEventListener("input", function (e) { sendRtt(e.target.value); });
@@ -362,11 +353,12 @@
     $("rtt-send").addEventListener("click", function () { commitLine(); $("rtt-input").focus(); });
     $("end-call").addEventListener("click", end);
     $("unmute").addEventListener("click", function () {
-      if (opts.remoteEl) { opts.remoteEl.muted = false; opts.remoteEl.play().catch(function () {}); }
+      mesh.unmute();                 /* both voices: the seat's and the interpreter's */
       H.show("unmute", false);
     });
     H.I18n.onApply(function () {
       renderState();
+      showRemoteRtt(null);
       if (session && session.queue && phase === "queued") renderQueue(session.queue);
       if (session && session.ended) showEnded();
     });

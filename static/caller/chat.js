@@ -9,6 +9,8 @@
   var t = I.t;
   var FATAL = { bad_token: 1, unknown_session: 1, unauthorized: 1 };
   var RESEND_MS = 8000;
+  /* opened by an airport kiosk (/kiosk): the session carries its id (priority, anonymous count) */
+  var KIOSK = new URLSearchParams(window.location.search).get("kiosk");
 
   var lang = null;
   var session = null;         // {id, token, ws_url, lang, queue, ended, reference, by}
@@ -22,6 +24,7 @@
   var wantEnd = false;
   var sentAt = new Map();     // client_id -> last send time
   var resendTimer = null;
+  var interp = { state: null, name: null };   // a volunteer interpreter in the conversation
 
   function saveSession() { H.SessionStore.save(session); }
   function clearSession() { H.SessionStore.clear(); }
@@ -89,7 +92,9 @@
     btn.disabled = true;
     btn.textContent = t("starting");
     hideError();
-    H.api("/api/v1/sessions", { method: "POST", body: { channel: "chat", lang: lang } })
+    var body = { channel: "chat", lang: lang };
+    if (KIOSK) body.kiosk = KIOSK;
+    H.api("/api/v1/sessions", { method: "POST", body: body })
       .then(function (res) {
         session = { id: res.id, token: res.token, ws_url: res.ws_url, lang: res.lang || lang, queue: res.queue || null };
         saveSession();
@@ -101,6 +106,7 @@
 
   function enterChat(state) {
     transcript.clear();
+    interp = { state: null, name: null };
     phase = phaseFor(state);
     peerPresent = true;
     seatName = null;
@@ -169,16 +175,11 @@
   function renderQueue(q) { H.renderQueue(q, t); }
 
   function renderState() {
-    var text, key;
-    if (phase === "ended") { key = "ended"; text = t("ended"); }
-    else if (sockStatus === "waiting" || (sockStatus === "connecting" && everOpened)) { key = "reconnecting"; text = t("reconnecting"); }
-    else if (sockStatus !== "open") { key = "connecting"; text = t("connecting"); }
-    else if (phase === "connected" && !peerPresent) { key = "agent-disconnected"; text = t("agent_disconnected"); }
-    else if (phase === "connected") { key = "connected"; text = t("connected_to", { name: seatName || t("agent") }); }
-    else { key = "queued"; text = t("state_queued"); }
+    var st = H.CallerState.connection({ phase: phase, sockStatus: sockStatus, everOpened: everOpened,
+                                        peerPresent: peerPresent, seatName: seatName }, t);
     var el = $("chat-state");
-    if (el.textContent !== text) el.textContent = text;
-    el.setAttribute("data-state", key);
+    if (el.textContent !== st.text) el.textContent = st.text;
+    el.setAttribute("data-state", st.key);
     var canSend = phase !== "ended";
     $("send").disabled = !canSend;
     $("chat-input").disabled = !canSend;
@@ -205,6 +206,7 @@
         transcript.notice(t("connected_to", { name: seatName || t("agent") }), "ok");
         break;
       case "msg": transcript.upsert(m); break;
+      case "interpreter": onInterpreter(m); break;
       case "ack":
         transcript.ack(m.client_id, m.seq);
         sentAt.delete(m.client_id);
@@ -229,6 +231,12 @@
       default: break;
     }
     renderState();
+  }
+
+  /* A volunteer interpreter is asked for, joins, drops or leaves: a line in the conversation. */
+  function onInterpreter(m) {
+    var note = H.CallerState.interpreter(interp, m, t);
+    if (note) transcript.notice(note.text, note.kind);
   }
 
   function onHello(m) {
@@ -324,7 +332,7 @@
   function boot() {
     transcript = new H.Transcript($("chat-log"), {
       ownFrom: "caller",
-      labelFor: function (from) { return from === "caller" ? t("you") : from === "seat" ? (seatName || t("agent")) : t("system"); },
+      labelFor: function (from) { return H.CallerState.label(from, seatName, t); },
       sendingText: function () { return t("sending"); },
       /* an agent's reply written in Chinese reaches the caller machine-translated, and says so */
       extraText: function (m) { return m.mt ? t("machine_translation") : null; }
@@ -357,7 +365,7 @@
     if (wanted) {
       langsReady.then(function () {
         var list = I.languages();
-        if (list && list.length && !I.entry(wanted)) showPicker();
+        if (list && list.length && !I.entry(wanted) && wanted !== "zh") showPicker();
         else chooseLanguage(wanted);
       });
       return;

@@ -124,7 +124,7 @@
     }
     langsReady.then(function () {
       var list = I.languages();
-      if (wanted && (!list || !list.length || I.entry(wanted))) chooseLanguage(wanted);
+      if (wanted && (!list || !list.length || I.entry(wanted) || wanted === "zh")) chooseLanguage(wanted);
       else showPicker();
     });
   }

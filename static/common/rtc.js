@@ -9,6 +9,7 @@
  *     peer.signal(data)   an offer / answer / {candidate} relayed by the gateway
  *     peer.sendRtt(text)  true when it went out on the data channel
  *     peer.close()
+ *   Hotline.RTC.debugPeers()                   the RTCPeerConnections of the open Peers (read-only, for tests)
  *   new Hotline.RTC.AnalysisCopy(opts)        the same, kept up (retries, gives up on a 4xx)
  *   Hotline.RTC.sendAnalysis(stream, sessionId, token, lang) -> Promise<RTCPeerConnection>
  *     the send-only "analysis copy" to the gateway (POST /api/v1/sessions/{id}/media, no trickle);
@@ -22,6 +23,7 @@
   "use strict";
   var H = (window.Hotline = window.Hotline || {});
   var CONFIG = { iceServers: [] };
+  var live = [];              /* Peer objects not yet closed: for debugPeers() only */
 
   var VIDEO = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30, min: 20 } };
   var VIDEO_LOOSE = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
@@ -96,6 +98,7 @@
   Peer.prototype._make = function () {
     var self = this;
     var pc = (this.pc = new RTCPeerConnection(CONFIG));
+    if (live.indexOf(this) < 0) live.push(this);
     pc.onicecandidate = function (ev) {
       if (ev.candidate && !self.closed) self.opts.onSignal({ candidate: ev.candidate.toJSON(), call: self.id });
     };
@@ -190,6 +193,8 @@
 
   Peer.prototype.close = function () {
     this.closed = true;
+    var i = live.indexOf(this);
+    if (i >= 0) live.splice(i, 1);
     if (this.dc) { try { this.dc.close(); } catch (e) { /* ignore */ } }
     if (this.pc) { try { this.pc.close(); } catch (e) { /* ignore */ } }
     this.dc = null;
@@ -310,5 +315,13 @@
     }
   }
 
-  H.RTC = { getMedia: getMedia, stop: stop, Peer: Peer, sendAnalysis: sendAnalysis, AnalysisCopy: AnalysisCopy, play: play };
+  /* For tests and for a support person's devtools: the peer connections of the calls on this page
+   * (not the analysis copy), as a new array; reading their getStats() changes nothing. */
+  function debugPeers() {
+    return live.map(function (p) { return p.pc; }).filter(Boolean);
+  }
+
+  H.RTC = { getMedia: getMedia, stop: stop, Peer: Peer, sendAnalysis: sendAnalysis, AnalysisCopy: AnalysisCopy, play: play,
+            debugPeers: debugPeers };
+  H.debugPeers = debugPeers;
 })();

@@ -1,6 +1,8 @@
 /* A chat transcript rendered into a container, ordered by `seq`, with duplicates dropped.
  *
- * Each message is <div class="msg from-caller|from-seat|from-system" data-seq="N">.
+ * Each message is <div class="msg from-caller|from-seat|from-interpreter|from-system" data-seq="N">.
+ * opts.ownFrom: who "we" are ("caller", "seat", "interpreter"), or a function returning it (an agent
+ * console is the seat of one session and the interpreter of another).
  * Messages we sent that the server has not acknowledged yet have no data-seq,
  * carry data-client-id and the class "pending", and show "sending…".
  * Local status notes (not part of the server transcript) are <div class="notice">,
@@ -9,12 +11,11 @@
 (function () {
   "use strict";
   var H = (window.Hotline = window.Hotline || {});
-  var FROM = { caller: "from-caller", seat: "from-seat", system: "from-system" };
+  var FROM = { caller: "from-caller", seat: "from-seat", interpreter: "from-interpreter", system: "from-system" };
 
   function Transcript(container, opts) {
     this.box = container;
     this.opts = opts || {};
-    this.own = this.opts.ownFrom || "caller";
     this.bySeq = new Map();      // seq -> element
     this.pendingById = new Map(); // client_id -> {el, text}
     this.maxSeq = 0;
@@ -120,7 +121,8 @@
 
   /* A message we are sending: shown at the end as "sending…" until acked. */
   Transcript.prototype.addPending = function (clientId, text) {
-    var node = this._build(this.own, text, null, null);
+    var own = typeof this.opts.ownFrom === "function" ? this.opts.ownFrom() : this.opts.ownFrom;
+    var node = this._build(own || "caller", text, null, null);
     node.classList.add("pending");
     node.setAttribute("data-client-id", clientId);
     node.querySelector(".msg-status").textContent = this.opts.sendingText ? this.opts.sendingText() : "sending…";

@@ -1,11 +1,15 @@
 /* Call panel of the agent console for video (sign language) and voice sessions.
  *   Hotline.Call.init({send: fn(obj) -> bool, token: fn() -> seat token})
- *   Hotline.Call.onMessage(m)   every seat WebSocket message (hello, session, rtc, rtt, card, quality, msg, peer, ended)
+ *   Hotline.Call.onMessage(m)   every seat WebSocket message (hello, session, rtc, rtt, card, quality, msg, peer,
+ *                               interpreter, ended)
  *   Hotline.Call.render(rec)    the console's active session record changed (or null)
  *   Hotline.Call.reset()        logout
  * The caller offers; the seat answers with its own camera (video) or microphone (voice).  The
  * caller's picture is shown large (the seat reads signing) with the caller's live real-time
- * text beside it, a quality indicator, the caller's card and masked ID.  No innerHTML. */
+ * text beside it, a quality indicator, the caller's card and masked ID.  With a volunteer
+ * interpreter in the call, the third party (the interpreter for the seat, the seat for the
+ * interpreter) is a small tile and a second live-text line; the connections are callpeers.js.
+ * No innerHTML. */
 (function () {
   "use strict";
   var H = window.Hotline;
@@ -24,10 +28,12 @@
     animal: "动物", other: "其他"
   };
 
+  var P = null;                /* Hotline.CallPeers */
   var ctx = null;
-  var calls = new Map();       // session id -> {id, channel, caller, card, consent, quality, rtt, via, ended, ticket, peer, remote, present}
+  /* session id -> {id, channel, role, caller, card, consent, quality, ended, ticket, present, interp,
+   *                peer, third (callpeers.js slots: conn, state, remote, rtt, via)} */
+  var calls = new Map();
   var activeId = null;
-  var local = null;            // {kind, promise, stream}
 
   function isCall(ch) { return ch === "video" || ch === "voice"; }
 
@@ -36,45 +42,40 @@
     var c = calls.get(s.id);
     if (!c) {
       calls.forEach(function (o, id) { if (o.ended && id !== s.id) calls.delete(id); });
-      c = { id: s.id, rtt: "", present: true };
+      c = P.link({ id: s.id, present: true, role: "seat", interp: null });
       calls.set(s.id, c);
     }
     c.channel = s.channel;
+    if (s.role) c.role = s.role;
+    if (typeof s.caller_present === "boolean") c.present = s.caller_present;
+    if (s.interpreter !== undefined) c.interp = s.interpreter ? s.interpreter.state : null;
     if (s.caller) c.caller = s.caller;
     if (s.card !== undefined) c.card = s.card;
     if (s.consent_recording !== undefined) c.consent = !!s.consent_recording;
     if (s.state === "ended" || s.state === "closed") c.ended = true;
-    if (!c.ended) localMedia(c.channel);
+    else if (s.state === "active") c.ended = false;     /* e.g. an interpreter invited back into a call they left */
+    if (!c.ended) P.localMedia(c.channel);
     return c;
   }
 
-  /* ---------- my camera / microphone ---------- */
-  function localMedia(channel) {
-    var kind = channel === "video" ? "video" : "voice";
-    if (local && (local.kind === kind || local.kind === "video")) return local.promise;
-    if (local) H.RTC.stop(local.stream);
-    var mine = (local = { kind: kind, stream: null });
-    mine.promise = H.RTC.getMedia(kind).then(function (s) {
-      if (local !== mine) { H.RTC.stop(s); return null; }
-      mine.stream = s;
-      var v = $("call-local");
-      v.srcObject = kind === "video" ? s : null;
-      v.play().catch(function () {});
-      return s;
-    }, function (err) {
-      note("本机摄像头/麦克风不可用：" + (err && (err.name || err.message)), "Own camera or microphone unavailable");
-      return null;
-    });
-    return mine.promise;
+  /* The interpreter offers to both others, afresh: after joining, and after its own connection
+   * came back (they dropped their side of it when told we were away). */
+  function joinAsInterpreter(c) {
+    if (!c || c.role !== "interpreter" || c.ended) return;
+    P.offer(c, "peer");
+    P.offer(c, "third");
+  }
+
+  /* Is the third party's connection expected?  The seat always has one for the interpreter;
+   * the seat expects the interpreter's once they joined. */
+  function withThird(c) {
+    return c.role === "interpreter" || c.interp === "joined";
   }
 
   function stopLocalIfIdle() {
     var live = false;
     calls.forEach(function (c) { if (!c.ended) live = true; });
-    if (live || !local) return;
-    H.RTC.stop(local.stream);
-    local = null;
-    $("call-local").srcObject = null;
+    if (!live) P.stopLocal();
   }
 
   function note(zh, en) {
@@ -84,63 +85,62 @@
     p.hidden = !zh;
   }
 
-  /* ---------- the peer connection with the caller ---------- */
-  function closePeer(c) {
-    if (c.peer) c.peer.close();
-    c.peer = null;
-    c.remote = null;
-    c.media = "none";
-    if (c.id === activeId) { $("call-remote").srcObject = null; renderMedia(c); }
-  }
-
+  /* ---------- the connections ---------- */
   function onRtc(m) {
     var d = m.data || {};
     var c = calls.get(m.session);
-    /* an offer can only come from a video or voice caller this seat holds */
+    /* an offer can only come from a video or voice caller this seat holds (or a party of a call it interprets) */
     if (!c && d.type === "offer" && typeof d.sdp === "string") c = remember({ id: m.session, channel: /\nm=video /.test(d.sdp) ? "video" : "voice" });
     if (!c || c.ended) return;
-    if (d.type === "offer") {
-      if (c.peer && (!d.call || d.call !== c.peer.id)) closePeer(c);
-      if (!c.peer) c.peer = makePeer(c, d.call);
-      var p = c.peer;
-      localMedia(c.channel).then(function (stream) {
-        if (p.closed) return;
-        p.opts.stream = stream;
-        return p.signal(d);
-      }).catch(function (e) { if (window.console) console.warn("answer failed", e); });
-      return;
-    }
-    if (c.peer) c.peer.signal(d).catch(function () {});
+    P.signal(c, m);
   }
 
-  function makePeer(c, callId) {
-    var p = new H.RTC.Peer({
-      callId: callId, offerer: false, kinds: c.channel === "video" ? ["audio", "video"] : ["audio"],
-      onSignal: function (data) { if (c.peer === p) ctx.send({ type: "rtc", session: c.id, data: data }); },
-      onStream: function (remote) {
-        if (c.peer !== p) return;
-        c.remote = remote;
-        if (c.id === activeId) H.RTC.play($("call-remote"), remote, function () { H.show("call-unmute", true); });
-      },
-      onRtt: function (text, via) { if (c.peer === p) { c.rtt = text; c.via = via; if (c.id === activeId) renderRtt(c); } },
-      onState: function (s) { if (c.peer === p && s !== "rtt-open") { c.media = s; if (c.id === activeId) renderMedia(c); } }
-    });
-    c.media = "new";
-    return p;
+  /* callpeers.js: a connection changed (state, stream, live text) */
+  function changed(c, slot) {
+    if (c.id !== activeId) return;
+    if (slot === "peer") {
+      var v = $("call-remote");
+      if (c.peer.remote && !c.ended) { if (v.srcObject !== c.peer.remote) playIn(v, c.peer.remote); }
+      else v.srcObject = null;
+    } else renderThird(c);
+    renderMedia(c);
+    renderRtt(c);
   }
+
+  function playIn(el, stream) { H.RTC.play(el, stream, function () { H.show("call-unmute", true); }); }
 
   /* ---------- rendering ---------- */
   function renderRtt(c) {
     var el = $("call-rtt-remote");
-    el.textContent = c.rtt || "";
-    el.setAttribute("data-via", c.via || "");
-    el.classList.toggle("empty", !c.rtt);
+    el.textContent = c.peer.rtt || "";
+    el.setAttribute("data-via", c.peer.via || "");
+    el.classList.toggle("empty", !c.peer.rtt);
+    /* the third party's live text, on its own line */
+    var third = withThird(c) && !c.ended;
+    H.show("call-rtt-third-box", third);
+    var h = $("call-rtt-third-h");
+    while (h.firstChild) h.removeChild(h.firstChild);
+    h.appendChild(c.role === "interpreter" ? L.bi("坐席正在输入", "Agent is typing") : L.bi("口译员正在输入", "Interpreter is typing"));
+    var t3 = $("call-rtt-third");
+    t3.textContent = third ? c.third.rtt || "" : "";
+    t3.setAttribute("data-via", c.third.via || "");
+    t3.classList.toggle("empty", !t3.textContent);
+  }
+
+  /* The third party's picture (and sound: the element plays both) in a small tile. */
+  function renderThird(c) {
+    var v = $("call-third");
+    var stream = c && !c.ended ? c.third.remote : null;
+    if (stream) { if (v.srcObject !== stream) playIn(v, stream); }
+    else v.srcObject = null;
+    v.setAttribute("data-live", String(!!stream));
   }
 
   function renderMedia(c) {
     var st = $("call-media-state");
-    var s = c.ended ? "ended" : c.present === false ? "caller-gone" : c.media || "none";
+    var s = c.ended ? "ended" : c.present === false ? "caller-gone" : c.peer.state || "none";
     st.setAttribute("data-state", s);
+    st.setAttribute("data-third", withThird(c) ? c.third.state : "");
     while (st.firstChild) st.removeChild(st.firstChild);
     var text = {
       connected: ["已接通", "Connected"], connecting: ["正在接通…", "Connecting…"], "new": ["正在接通…", "Connecting…"],
@@ -219,16 +219,19 @@
     if (!c || (rec && !isCall(rec.channel))) {
       panel.hidden = true;
       $("call-remote").srcObject = null;
+      renderThird(null);
       return;
     }
     if (rec && rec.ended) c.ended = true;
     panel.hidden = false;
     panel.setAttribute("data-channel", c.channel);
+    panel.setAttribute("data-role", c.role);
     panel.setAttribute("data-session", c.id);
     panel.classList.toggle("ended", !!c.ended);
     var v = $("call-remote");
-    if (c.remote && !c.ended) { if (v.srcObject !== c.remote) H.RTC.play(v, c.remote, function () { H.show("call-unmute", true); }); }
+    if (c.peer.remote && !c.ended) { if (v.srcObject !== c.peer.remote) playIn(v, c.peer.remote); }
     else v.srcObject = null;
+    renderThird(c);
     $("call-rtt-input").disabled = !!c.ended;
     renderMedia(c);
     renderRtt(c);
@@ -243,8 +246,7 @@
   function sendRtt(text) {
     var c = calls.get(activeId);
     if (!c || c.ended) return;
-    if (c.peer && c.peer.sendRtt(text)) return;
-    ctx.send({ type: "rtt", session: c.id, data: { text: text } });
+    P.sendRtt(c, text, withThird(c));
   }
 
   /* Enter: the line becomes a normal chat message, sent through the console's reply form. */
@@ -277,12 +279,17 @@
   function onMessage(m) {
     var c;
     switch (m.type) {
-      case "hello": (m.sessions || []).forEach(remember); return;
-      case "session": remember(m.session); return;
+      case "hello": (m.sessions || []).forEach(function (s) { joinAsInterpreter(remember(s)); }); return;
+      case "session": joinAsInterpreter(remember(m.session)); return;
       case "rtc": return onRtc(m);
       case "rtt":
         c = calls.get(m.session);
-        if (c && m.data && typeof m.data.text === "string") { c.rtt = m.data.text; c.via = "ws"; if (c.id === activeId) renderRtt(c); }
+        if (c && m.data && typeof m.data.text === "string") {
+          var ln = c[P.slotFor(c, m.from)];
+          ln.rtt = m.data.text;
+          ln.via = "ws";
+          if (c.id === activeId) renderRtt(c);
+        }
         return;
       case "card":
         c = calls.get(m.session);
@@ -292,15 +299,26 @@
         c = calls.get(m.session);
         if (c) { c.quality = m; if (c.id === activeId) renderQuality(c); }
         return;
-      case "msg":
+      case "msg":                               /* the line is stored: it is no longer being typed */
         c = calls.get(m.session);
-        if (c && m.from === "caller" && c.rtt) { c.rtt = ""; if (c.id === activeId) renderRtt(c); }
+        if (!c || (m.from !== "caller" && m.from !== P.party(c, "third"))) return;
+        c[m.from === "caller" ? "peer" : "third"].rtt = "";
+        if (c.id === activeId) renderRtt(c);
         return;
       case "peer":
         c = calls.get(m.session);
         if (!c) return;
+        var was = c.present;
         c.present = !!m.present;
-        if (!m.present) closePeer(c);           /* the caller offers again when back */
+        if (!m.present) P.close(c, "peer");     /* the caller offers again when back (to the seat) */
+        else if (c.role === "interpreter" && (was === false || c.peer.state !== "connected")) P.offer(c, "peer");   /* we offer to them */
+        rerender(c.id);
+        return;
+      case "interpreter":                       /* the seat: the interpreter's connection goes when they do */
+        c = calls.get(m.session);
+        if (!c || c.role !== "seat") return;
+        c.interp = m.state === "left" || m.state === "cancelled" ? null : m.state;
+        if (m.state !== "joined") { P.close(c, "third"); c.third.rtt = ""; }
         rerender(c.id);
         return;
       case "ended":
@@ -308,8 +326,8 @@
         if (!c) return;
         c.ended = true;
         c.ticket = m.ticket || null;
-        c.rtt = "";
-        closePeer(c);
+        c.peer.rtt = c.third.rtt = "";
+        P.close(c);
         stopLocalIfIdle();
         setTimeout(function () { rerender(c.id); }, 0);   /* after the ticket editor opened */
         return;
@@ -318,24 +336,27 @@
   }
 
   function reset() {
-    calls.forEach(closePeer);
+    calls.forEach(function (c) { P.close(c); });
     calls.clear();
-    if (local) H.RTC.stop(local.stream);
-    local = null;
+    P.stopLocal();
     render(null);
   }
 
   function init(c) {
     ctx = c;
+    P = H.CallPeers;
+    P.init({ send: c.send, note: note, changed: changed });
     $("call-rtt-input").addEventListener("input", function (e) { sendRtt(e.target.value); });
     $("call-rtt-input").addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); commitRtt(); }
     });
     $("call-fill-ticket").addEventListener("click", fillTicket);
     $("call-unmute").addEventListener("click", function () {
-      var v = $("call-remote");
-      v.muted = false;
-      v.play().catch(function () {});
+      ["call-remote", "call-third"].forEach(function (id) {     /* both voices */
+        var v = $(id);
+        v.muted = false;
+        if (v.srcObject) v.play().catch(function () {});
+      });
       H.show("call-unmute", false);
     });
     /* the ticket editor opening or closing changes what "Fill ticket" can do */

@@ -1,4 +1,7 @@
 /* Agent (seat) console: login, seat state, offers, chat sessions, queues, ticket editor.
+ * The same console is the seat of the sessions it answered and the interpreter of those it joined
+ * as a volunteer interpreter (rec.role): an interpreter writes as "interpreter", leaves instead of
+ * ending, and gets no ticket and no machine-translation compose.
  * Speaks docs/PROTOCOL.md (POST /api/v1/auth/login, WebSocket /ws/seat).  No innerHTML. */
 (function () {
   "use strict";
@@ -11,7 +14,7 @@
   var auth = null;             // {token, user, seat}
   var sock = null;
   var langNames = {};          // code -> {name, native}
-  var sessions = new Map();    // id -> {id, channel, lang, state, msgs: Map, pending: Map, present, ended}
+  var sessions = new Map();    // id -> {id, channel, lang, state, role, interpreter, msgs: Map, pending: Map, present, ended}
   var activeId = null;
   var view = null;             // Transcript bound to #agent-log
   var resendTimer = null;
@@ -148,11 +151,13 @@
       case "translation": return onTranslation(m);
       case "ack": return onAck(m);
       case "peer": return onPeer(m);
+      case "interpreter": return onInterpreter(m);
       case "ended": return onEnded(m);
       case "queues": return H.Status.queues(m.queues, langLabel);
       case "error":
         if (m.code === "bad_token" || m.code === "unauthorized") return authFailed();
         H.Offer.failed();
+        H.Interp.failed();
         return showError(m.code, m.message);
       default: return;
     }
@@ -197,8 +202,11 @@
     rec.channel = s.channel;
     rec.lang = s.lang;
     rec.state = s.state;
+    rec.role = s.role || rec.role || "seat";
+    if (s.interpreter !== undefined) rec.interpreter = H.Interp.fromView(s.interpreter);
     if (s.mt) rec.mt = s.mt;
-    if (s.state === "ended" || s.state === "closed") rec.ended = true;
+    /* an answered session is open again (e.g. an interpreter invited back into a call they left) */
+    if (s.state) rec.ended = s.state === "ended" || s.state === "closed";
     (transcript || []).forEach(function (msg) { if (typeof msg.seq === "number") rec.msgs.set(msg.seq, msg); });
     if (activate || !activeId || !sessions.has(activeId) || sessions.get(activeId).ended) activeId = s.id;
     if (activeId === s.id) showActive(); else renderTabs();
@@ -216,7 +224,7 @@
     if (s) {
       view.load(Array.from(s.msgs.values()));
       s.pending.forEach(function (p, cid) { view.addPending(cid, p.text); });
-      if (s.ended) view.notice(L.text(L.endedBy, s.endedBy) || "会话已结束 Session ended");
+      if (s.ended) view.notice(endedText(s));
     }
     renderSession();
     renderTabs();
@@ -229,7 +237,16 @@
     $("agent-input").disabled = !open;
     $("agent-send").disabled = !open;
     $("end-session").disabled = !open;
-    H.MT.renderCompose(s);
+    var interpreting = !!s && s.role === "interpreter";
+    var end = $("end-session");
+    if (end.getAttribute("data-role") !== (interpreting ? "interpreter" : "seat")) {
+      end.setAttribute("data-role", interpreting ? "interpreter" : "seat");
+      while (end.firstChild) end.removeChild(end.firstChild);
+      H.append(end, interpreting ? L.bi("离开", "Leave") : L.bi("结束会话", "End session"));
+    }
+    $("agent-log").setAttribute("data-role", interpreting ? "interpreter" : "seat");
+    H.MT.renderCompose(interpreting ? null : s);        /* an interpreter writes the languages themself */
+    H.Interp.render(s || null);
     if (H.Call) H.Call.render(s || null);
     var info = $("session-info");
     while (info.firstChild) info.removeChild(info.firstChild);
@@ -237,6 +254,7 @@
       var names = langLabel(s.lang);
       H.append(info, [H.el("span", { lang: s.lang, text: names[0] }), names[1] ? H.el("span", { class: "en", lang: "en", text: " " + names[1] }) : null,
         " · ", L.biFor(L.channel, s.channel)]);
+      if (interpreting) H.append(info, [" · ", H.el("strong", { class: "session-role", "data-role": "interpreter" }, [L.biFor(L.role, "interpreter")])]);
     }
     var pres = $("caller-presence");
     while (pres.firstChild) pres.removeChild(pres.firstChild);
@@ -250,7 +268,7 @@
     box.hidden = sessions.size < 2;
     sessions.forEach(function (s, id) {
       var b = H.el("button", { type: "button", class: "btn tab", "aria-pressed": String(id === activeId), "data-session": id,
-        text: langLabel(s.lang)[0] + (s.ended ? " ✓" : "") });
+        "data-role": s.role, text: (s.role === "interpreter" ? L.role.interpreter[0] + " · " : "") + langLabel(s.lang)[0] + (s.ended ? " ✓" : "") });
       b.addEventListener("click", function () { activeId = id; showActive(); });
       box.appendChild(b);
     });
@@ -276,7 +294,7 @@
     var p = s.pending.get(m.client_id);
     s.pending.delete(m.client_id);
     if (p && typeof m.seq === "number" && !s.msgs.has(m.seq)) {
-      s.msgs.set(m.seq, { seq: m.seq, from: "seat", text: p.text, client_id: m.client_id, ts: new Date().toISOString() });
+      s.msgs.set(m.seq, { seq: m.seq, from: ownFrom(s), text: p.text, client_id: m.client_id, ts: new Date().toISOString() });
     }
     if (m.session === activeId) view.ack(m.client_id, m.seq);
   }
@@ -293,18 +311,35 @@
     }
   }
 
+  /* A volunteer interpreter for a session this console holds was asked for, joined, dropped, left. */
+  function onInterpreter(m) {
+    var s = sessions.get(m.session);
+    if (!s || s.role === "interpreter") return;
+    var text = H.Interp.update(s, m);
+    if (m.session !== activeId) return;
+    view.notice(text, m.state === "joined" ? "ok" : m.state === "requested" ? "" : "warn");
+    renderSession();
+  }
+
+  function endedText(s) {
+    var table = s.role === "interpreter" ? L.interpretingEnded : L.endedBy;
+    return (s.endedBy && L.text(table, s.endedBy)) || "会话已结束 Session ended";
+  }
+
   function onEnded(m) {
     var s = sessions.get(m.session);
     if (s) {
       s.ended = true;
       s.endedBy = m.by;
+      s.interpreter = null;
       if (m.session === activeId) {
-        view.notice(L.text(L.endedBy, m.by) || "会话已结束 Session ended");
+        view.notice(endedText(s));
         renderSession();
       }
       renderTabs();
     }
-    if (m.ticket && m.ticket.id) H.Ticket.open(m.ticket);
+    /* an interpreter's part ending never opens a ticket: the seat keeps the call's */
+    if (m.ticket && m.ticket.id && m.role !== "interpreter") H.Ticket.open(m.ticket);
   }
 
   function sendMsg(s, cid, text) {
@@ -332,28 +367,41 @@
     var text = input.value.trim();
     if (!s || s.ended || !text) return;
     var cid = H.uuid();
-    s.pending.set(cid, { text: text, sentAt: 0, composeLang: H.MT.composeLang() });
+    s.pending.set(cid, { text: text, sentAt: 0, composeLang: s.role === "interpreter" ? null : H.MT.composeLang() });
     view.addPending(cid, text);
     sendMsg(s, cid, text);
     input.value = "";
     input.focus();
   }
 
+  /* The seat ends the session; an interpreter only leaves it (the call goes on without them). */
   function endSession() {
     var s = sessions.get(activeId);
     if (!s || s.ended) return;
-    if (!send({ type: "end", session: s.id })) showError("offline", "Not connected; try again in a moment. 未连接，请稍后重试。");
+    var type = s.role === "interpreter" ? "leave" : "end";
+    if (!send({ type: type, session: s.id })) showError("offline", "Not connected; try again in a moment. 未连接，请稍后重试。");
   }
+
+  /* Who "we" are in a session: our own lines are stored (and shown) under this. */
+  function ownFrom(s) { return s && s.role === "interpreter" ? "interpreter" : "seat"; }
 
   /* ---------- boot ---------- */
   function boot() {
     view = new H.Transcript($("agent-log"), {
-      ownFrom: "seat", timeLocale: "zh-CN", hour12: false,
-      labelFor: function (f) { return L.text(L.from, f); },
+      ownFrom: function () { return ownFrom(sessions.get(activeId)); }, timeLocale: "zh-CN", hour12: false,
+      labelFor: function (f) { return L.text(ownFrom(sessions.get(activeId)) === "interpreter" ? L.fromAsInterpreter : L.from, f); },
       sendingText: function () { return "发送中… sending…"; },
       extraText: H.MT.extraText
     });
     H.Offer.init({ send: send, langLabel: langLabel });
+    H.Interp.init({
+      send: send, langLabel: langLabel, showError: showError,
+      /* whom an interpreter can be asked for: the spoken languages (Chinese first), not sign language */
+      langs: function () {
+        var codes = Object.keys(langNames).filter(function (c) { return c !== "csl" && c !== "zh"; });
+        return langNames.zh ? ["zh"].concat(codes) : codes;
+      }
+    });
     if (H.Call) H.Call.init({ send: send });
     H.Ticket.init({
       token: function () { return auth && auth.token; },

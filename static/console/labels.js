@@ -15,7 +15,8 @@
       chat: ["文字", "Chat"],
       video: ["视频", "Video"],
       voice: ["语音", "Voice"],
-      form: ["表单", "Form"]
+      form: ["表单", "Form"],
+      interpret: ["口译邀请", "Interpreting request"]
     },
     ticketStatus: {
       draft: ["草稿", "Draft"],
@@ -30,7 +31,35 @@
     from: {
       caller: ["来电人", "Caller"],
       seat: ["我", "Me"],
+      interpreter: ["口译员", "Interpreter"],
       system: ["系统", "System"]
+    },
+    /* the same, in a session this console interprets */
+    fromAsInterpreter: {
+      caller: ["来电人", "Caller"],
+      seat: ["坐席", "Agent"],
+      interpreter: ["我", "Me"],
+      system: ["系统", "System"]
+    },
+    role: {
+      seat: ["坐席", "Agent"],
+      interpreter: ["口译", "Interpreting"]
+    },
+    /* the `interpreter` events, as the seat sees them */
+    interpreterState: {
+      requested: ["正在寻找口译员…", "Looking for an interpreter…"],
+      ringing: ["正在呼叫口译员…", "Ringing an interpreter…"],
+      joined: ["口译员已加入", "Interpreter joined"],
+      away: ["口译员连接中断…", "Interpreter's connection lost…"],
+      left: ["口译员已离开", "The interpreter left"],
+      cancelled: ["口译请求已取消", "Interpreting request cancelled"]
+    },
+    /* why an interpreter's part ended (`ended` with role "interpreter") */
+    interpretingEnded: {
+      left: ["你已离开通话", "You left the call"],
+      dismissed: ["坐席已结束口译", "The agent ended the interpreting"],
+      call_ended: ["通话已结束", "The call ended"],
+      seat_lost: ["坐席连接中断，口译结束", "The agent's connection was lost; interpreting ended"]
     },
     endedBy: {
       seat: ["坐席结束了会话", "You ended the session"],

@@ -1,6 +1,8 @@
 /* Offer panel: a caller is routed to this seat and waits for accept/reject.
  *   Hotline.Offer.init({send: fn(obj) -> bool, langLabel: fn(code) -> [native, english]})
  *   Hotline.Offer.show(offerMsg) / withdraw(msg) / accepted(sessionId) / failed() / hide()
+ * An offer on the "interpret" channel asks a volunteer to interpret in a call another seat holds:
+ * it shows that call's channel, language and seat too (session.parent).
  */
 (function () {
   "use strict";
@@ -78,6 +80,11 @@
     var ch = $("offer-channel");
     while (ch.firstChild) ch.removeChild(ch.firstChild);
     ch.appendChild(L.biFor(L.channel, s.channel));
+    var parent = $("offer-parent");
+    while (parent.firstChild) parent.removeChild(parent.firstChild);
+    if (s.channel === "interpret") parent.appendChild(parentFacts(s.parent || {}));
+    H.show("offer-parent-row", s.channel === "interpret");
+    $("offer").setAttribute("data-channel", s.channel || "");
     var hasPriority = s.priority !== undefined && s.priority !== null && s.priority !== 0 && s.priority !== "normal" && s.priority !== false;
     H.setText("offer-priority", hasPriority ? String(s.priority) : "");
     H.show("offer-priority-row", hasPriority);
@@ -90,6 +97,17 @@
     timer = setInterval(tick, 250);
     beep();
     $("offer-accept").focus();
+  }
+
+  /* An interpreting request: which call it is for ("语音 Voice · Українська · <the seat>"). */
+  function parentFacts(p) {
+    var names = p.lang ? ctx.langLabel(p.lang) : null;
+    return H.el("span", { class: "offer-parent" }, [
+      L.biFor(L.channel, p.channel),
+      names ? " · " : null, names ? H.el("span", { lang: p.lang, dir: "auto", text: names[0] }) : null,
+      names && names[1] ? H.el("span", { class: "en", lang: "en", text: " " + names[1] }) : null,
+      p.seat_name ? H.el("span", { class: "offer-seat", dir: "auto", text: " · " + p.seat_name }) : null
+    ]);
   }
 
   function hide() {
@@ -123,9 +141,10 @@
     }
   }
 
-  /* The `session` message for the accepted offer arrived. */
+  /* The `session` message for the accepted offer arrived.  For an interpreting request it names the
+   * call we join, not the request we accepted. */
   function accepted(sessionId) {
-    if (current && current.id === sessionId) hide();
+    if (current && (current.id === sessionId || (current.channel === "interpret" && current.accepting))) hide();
     note(null);
   }
 
