@@ -64,6 +64,7 @@ async def _serve(config: Config) -> int:
              f"  caller chat page : {base}/chat",
              f"  caller video/voice: {base}/video (sign language)  {base}/voice",
              f"  agent console    : {base}/console",
+             f"  airport kiosk    : {base}/kiosk?kiosk=PVG-T2-01  (report: {base}/kiosk/report)",
              f"  health / metrics : {base}/healthz  {base}/metrics",
              f"  database         : {config.db}"]
     if config.demo:
@@ -259,7 +260,30 @@ def build_parser() -> argparse.ArgumentParser:
     uc.add_argument("--department")
     uc.add_argument("--db")
     uc.set_defaults(func=cmd_users_create)
+
+    keys = sub.add_parser("apikeys", help="API keys for self-service clients (Open311, the mini program)")
+    kc = keys.add_subparsers(dest="apikeys_cmd", required=True).add_parser(
+        "create", help="create a client key; prints the key (shown once) as the last word")
+    kc.add_argument("--name", required=True, help="who the client is, e.g. 'mini-program' or 'fixmystreet'")
+    kc.add_argument("--db")
+    kc.set_defaults(func=cmd_apikeys_create)
     return p
+
+
+def cmd_apikeys_create(args: argparse.Namespace) -> int:
+    from miniapp_api import apikeys
+    try:
+        rec = apikeys.new_record(args.name, time.time())
+    except ValueError as exc:
+        raise GatewayError(str(exc), code="invalid_field") from None
+    key = apikeys.new_key()
+    repo = _open_repo(args.db)
+    try:
+        repo.create_api_key_sync(rec, apikeys.key_hash(key))   # only the hash is stored
+    finally:
+        repo.close_sync()
+    print(f"API key for {rec.name} created (store it now; it is not shown again): {key}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,6 +54,20 @@ class Config:
     recordings_dir: str = "var/recordings"
     recording_retention_days: float = 30.0
     routing: dict[str, Any] = field(default_factory=dict)  # empty: gateway.acd.DEFAULT_ROUTING
+    # Airport kiosks (/kiosk?kiosk=ID).  The QR code they show opens this mini-program address
+    # with ?lang=xx&src=kiosk-ID appended.
+    miniapp_url: str = "https://12345.sh.gov.cn/miniapp"
+    # A kiosk wipes everything a visitor typed after this many seconds without a touch.
+    kiosk_idle_reset_s: float = 60.0
+    # The kiosk ids this deployment counts (e.g. PVG-T2-01); empty: any well-formed id.
+    kiosks: list[str] = field(default_factory=list)
+    # Self-service submissions (Open311 and the mini program): photos and abuse limits.
+    attachments_dir: str = "var/attachments"
+    miniapp_max_photo_bytes: int = 8_000_000
+    miniapp_max_photo_pixels: int = 40_000_000
+    miniapp_max_description_chars: int = 4000
+    miniapp_rate_per_client_per_min: int = 600
+    miniapp_rate_per_submitter_per_hour: int = 10
 
     def validate(self) -> "Config":
         if not (0 <= self.port <= 65535):
@@ -82,7 +96,25 @@ class Config:
         for name in ("seat_token_ttl_s", "queue_update_interval_s"):
             if getattr(self, name) == 0:
                 raise InvalidField(f"{name} must be greater than 0")
+        self._validate_kiosk()
+        for name in ("miniapp_max_photo_bytes", "miniapp_max_photo_pixels", "miniapp_max_description_chars",
+                     "miniapp_rate_per_client_per_min", "miniapp_rate_per_submitter_per_hour"):
+            if getattr(self, name) <= 0:
+                raise InvalidField(f"{name} must be positive, not {getattr(self, name)!r}")
         return self
+
+    def _validate_kiosk(self) -> None:
+        """Kiosk settings: checked at start-up, so a wrong URL is not discovered from a printed QR code."""
+        from urllib.parse import urlsplit
+        url = urlsplit(self.miniapp_url.strip())
+        if url.scheme not in ("http", "https") or not url.netloc or url.fragment:
+            raise InvalidField(f"miniapp_url must be an http(s) address without a #fragment, not {self.miniapp_url!r}")
+        self.miniapp_url = self.miniapp_url.strip()
+        idle = self.kiosk_idle_reset_s
+        if not math.isfinite(idle) or not 5 <= idle <= 3600:
+            raise InvalidField(f"kiosk_idle_reset_s must be between 5 and 3600 seconds, not {idle!r}")
+        from gateway.kiosk import check_kiosk_id
+        self.kiosks = [check_kiosk_id(k, configured=None) for k in self.kiosks]
 
 
 def _coerce(name: str, typ: Any, value: Any) -> Any:

@@ -29,6 +29,7 @@ from gateway.clock import Clock, utc_iso
 from gateway.config import Config
 from gateway.domain.ticket import CallerInfo, Ticket
 from gateway.errors import Conflict, Forbidden, InvalidField, NotFound, PayloadTooLarge, UnknownChannel, UnknownLanguage, UnknownSession
+from gateway.kiosk import hour_bucket
 from gateway.metrics import Metrics
 from gateway.storage.records import MessageRecord, SessionRecord, UserRecord
 from gateway.storage.repository import Repository
@@ -117,18 +118,28 @@ class ChatService:
 
     # -- callers ---------------------------------------------------------------
     async def create_session(self, channel: str, lang: str, *, caller: CallerInfo | None = None,
-                             consent_recording: bool = False) -> tuple[SessionRecord, str]:
+                             consent_recording: bool = False,
+                             kiosk: str | None = None) -> tuple[SessionRecord, str]:
+        """``kiosk``: an already validated airport-kiosk id.  Such a session carries it in its meta,
+        is served with the "kiosk" priority when that is higher than the channel's (a visitor is
+        standing at the kiosk), and counts one anonymous ``call_started`` for the kiosk's report."""
         if channel not in LIVE_CHANNELS:
             raise UnknownChannel(f"channel {channel!r} is not served here; use one of: {', '.join(LIVE_CHANNELS)}")
         lang = self._check_lang(channel, lang)
         queue, skill = self.routing.route(channel, lang)
         now = self.clock.now()
         token = secrets.token_urlsafe(24)
+        priority = self.routing.priority_for(channel)
+        meta: dict[str, Any] = {"caller": (caller or CallerInfo()).to_dict(), "consent_recording": consent_recording}
+        if kiosk is not None:
+            priority = max(priority, self.routing.priority_for("kiosk"))
+            meta["kiosk"] = kiosk
         s = SessionRecord(id=uuid.uuid4().hex, channel=channel, lang=lang, state="queued",
                           token_hash=token_hash(token), queue=queue.name, skill=skill,
-                          priority=self.routing.priority_for(channel), created_at=now, enqueued_at=now,
-                          meta={"caller": (caller or CallerInfo()).to_dict(), "consent_recording": consent_recording})
+                          priority=priority, created_at=now, enqueued_at=now, meta=meta)
         await self.repo.create_session(s)     # on disk before the caller hears of it
+        if kiosk is not None:
+            await self.repo.kiosk_count(kiosk, hour_bucket(now), "call_started", lang, channel)
         self.sessions[s.id] = s
         self.metrics.sessions_created.labels(channel, lang).inc()
         async with self._lock:

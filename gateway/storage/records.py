@@ -66,3 +66,20 @@ class MessageRecord:
     author: str | None = None
     client_id: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class KioskCount:
+    """One anonymous kiosk counter: how many ``event``\\ s in ``lang`` (and ``channel``) a kiosk saw in
+    an hour.  These six fields are all there is: no IP, session or device is ever stored with it."""
+
+    kiosk: str
+    hour: str           # "2026-11-28T08": the hour in Shanghai time
+    event: str
+    lang: str
+    channel: str        # "" for events without a channel
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kiosk": self.kiosk, "hour": self.hour, "event": self.event, "lang": self.lang,
+                "channel": self.channel or None, "count": self.count}

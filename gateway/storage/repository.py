@@ -7,10 +7,12 @@ only after it is durably committed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from gateway.domain.ticket import HistoryEntry, Ticket
-from gateway.storage.records import MessageRecord, SessionRecord, UserRecord
+from gateway.storage.miniapp_repo import ApiKeyRecord, Builder, ServiceRequestRecord
+from gateway.storage.records import KioskCount, MessageRecord, SessionRecord, UserRecord
 
 
 class Repository(Protocol):
@@ -51,3 +53,28 @@ class Repository(Protocol):
                                       ticket: Ticket | None) -> None:
         """Close a session and create its draft ticket in one transaction."""
         ...
+
+    # anonymous kiosk counters (migration 0002)
+    async def kiosk_count(self, kiosk: str, hour: str, event: str, lang: str, channel: str = "",
+                          n: int = 1) -> int:
+        """Add ``n`` to one counter (created at 0 if new) and return its new value."""
+        ...
+    async def kiosk_report(self, since: str, until: str, kiosk: str | None = None) -> list[KioskCount]:
+        """Counters with ``since <= hour < until`` (hour buckets as text), by kiosk, hour, event, lang, channel."""
+        ...
+
+    # self-service clients and submissions (migration 0003; gateway/storage/miniapp_repo.py)
+    async def create_api_key(self, rec: ApiKeyRecord, key_hash: str) -> ApiKeyRecord: ...
+    async def api_key_by_hash(self, key_hash: str) -> ApiKeyRecord | None: ...
+    async def insert_service_request(self, *, day: str, api_key_id: str, idem_key: str | None,
+                                     build: Builder) -> tuple[ServiceRequestRecord, bool]:
+        """Ticket number, ticket and service-request row in one transaction (or the earlier row
+        stored under ``idem_key``, with created=False)."""
+        ...
+    async def service_request(self, *, number: str | None = None, token: str | None = None,
+                              ticket_id: str | None = None) -> ServiceRequestRecord | None: ...
+    async def find_service_requests(self, *, api_key_id: str | None, numbers: Sequence[str] = (),
+                                    service_codes: Sequence[str] = (), start: float | None = None,
+                                    end: float | None = None, ticket_states: Sequence[str] = (),
+                                    idem_key: str | None = None,
+                                    limit: int = 1000) -> list[tuple[ServiceRequestRecord, Ticket]]: ...

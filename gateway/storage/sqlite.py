@@ -12,7 +12,8 @@ from typing import Any, Callable
 from gateway.domain.ticket import Ticket
 from gateway.errors import Conflict
 from gateway.storage.engine import SQLiteEngine
-from gateway.storage.records import MessageRecord, SessionRecord, UserRecord
+from gateway.storage.miniapp_repo import MiniappRepoMixin
+from gateway.storage.records import KioskCount, MessageRecord, SessionRecord, UserRecord
 
 _SESSION_FIELDS = {
     "state", "answered_at", "ended_at", "ended_by", "seat_id", "seat_name", "ticket_id",
@@ -79,7 +80,7 @@ def _message(row: sqlite3.Row) -> MessageRecord:
     return MessageRecord(**d)
 
 
-class SQLiteRepository:
+class SQLiteRepository(MiniappRepoMixin):
     """The embedded default store.  ``path`` is a file on disk (":memory:" only for quick checks)."""
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL",
@@ -315,3 +316,26 @@ class SQLiteRepository:
             self._update_session(c, session_id, {"state": "ended", "ended_at": ended_at, "ended_by": ended_by,
                                                  "ticket_id": ticket.id if ticket else None})
         await self.engine.run(q)
+
+    # -- anonymous kiosk counters ----------------------------------------------
+    async def kiosk_count(self, kiosk: str, hour: str, event: str, lang: str, channel: str = "",
+                          n: int = 1) -> int:
+        """One UPSERT on the writer thread: concurrent increments never lose a count, and the
+        caller hears back only after the group commit."""
+        def q(c: sqlite3.Connection) -> int:
+            return c.execute(
+                "INSERT INTO kiosk_counts (kiosk, hour, event, lang, channel, count) VALUES (?,?,?,?,?,?)"
+                " ON CONFLICT(kiosk, hour, event, lang, channel) DO UPDATE SET count = count + excluded.count"
+                " RETURNING count", (kiosk, hour, event, lang, channel, n)).fetchone()[0]
+        return await self.engine.run(q)
+
+    async def kiosk_report(self, since: str, until: str, kiosk: str | None = None) -> list[KioskCount]:
+        def q(c: sqlite3.Connection) -> list[KioskCount]:
+            sql = "SELECT kiosk, hour, event, lang, channel, count FROM kiosk_counts WHERE hour >= ? AND hour < ?"
+            args: list[Any] = [since, until]
+            if kiosk is not None:
+                sql += " AND kiosk = ?"
+                args.append(kiosk)
+            rows = c.execute(sql + " ORDER BY kiosk, hour, event, lang, channel", args).fetchall()
+            return [KioskCount(*tuple(r)) for r in rows]
+        return await self.engine.run(q)

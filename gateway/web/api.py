@@ -13,6 +13,7 @@ from gateway.auth import new_token, token_hash, verify_password
 from gateway.chat.verification import consent, verify_caller
 from gateway.domain import catalog
 from gateway.errors import Forbidden, InvalidField, Unauthorized
+from gateway.kiosk import check_kiosk_id
 from gateway.metrics import CONTENT_TYPE
 from gateway.storage.records import UserRecord
 from gateway.web.keys import CLOCK, CONFIG, METRICS, REPO, SERVICE, TRANSLATION
@@ -110,8 +111,11 @@ async def create_session(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     channel = channel.strip().lower()
     caller = verify_caller(channel, body, service.secret)        # before the caller is queued
+    kiosk = body.get("kiosk")
+    if kiosk is not None:      # started at an airport kiosk: validated like the kiosk page's own id
+        kiosk = check_kiosk_id(kiosk, request.app[CONFIG].kiosks)
     s, token = await service.create_session(channel, body.get("lang"), caller=caller,
-                                            consent_recording=consent(body))
+                                            consent_recording=consent(body), kiosk=kiosk)
     return web.json_response({
         "id": s.id, "token": token, "channel": s.channel, "lang": s.lang, "state": s.state,
         "ws_url": f"/ws/caller?session={s.id}&token={token}",
@@ -136,6 +140,19 @@ async def get_session(request: web.Request) -> web.Response:
     live = service.sessions.get(sid, s)
     return web.json_response({**live.public(), "queue": service.queue_status(sid),
                               "transcript": await service.transcript(sid, view)})
+
+
+@routes.post("/api/v1/sessions/{id}/end")
+async def end_session(request: web.Request) -> web.Response:
+    """The caller hangs up over HTTP, with the caller token: for a page that is about to be torn
+    down (the airport kiosk's idle reset) and cannot wait for its WebSocket.  Ending twice is harmless."""
+    service = request.app[SERVICE]
+    sid = request.match_info["id"]
+    s = await service.caller_session(sid, bearer(request) or request.query.get("token"))
+    if s.is_open:
+        await service.caller_end(sid)
+    s = service.sessions.get(sid) or await request.app[REPO].get_session(sid) or s
+    return web.json_response(s.public())
 
 
 @routes.post("/api/v1/auth/login")

@@ -16,7 +16,7 @@ from gateway.demo import demo_users
 from gateway.metrics import Metrics
 from gateway.storage import create_repository
 from gateway.storage.sqlite import SQLiteRepository
-from gateway.web import api, tickets, translate_api, video_api, ws
+from gateway.web import api, kiosk_api, tickets, translate_api, video_api, ws
 from gateway.web.keys import CLOCK, CONFIG, METRICS, REPO, SERVICE, TRANSLATION, VIDEO
 from gateway.web.middleware import errors_middleware
 from gateway.web.pages import add_page_routes, security_headers
@@ -59,6 +59,8 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
     app.add_routes(ws.routes)
     app.add_routes(translate_api.routes)
     app.add_routes(video_api.routes)
+    app.add_routes(kiosk_api.routes)
+    _add_miniapp(app, config, repo, service, clock)
     video = None
     if config.video_enabled:
         from video.service import VideoService
@@ -98,6 +100,34 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
     app.on_shutdown.append(on_shutdown)
     app.on_cleanup.append(on_cleanup)
     return app
+
+
+def _add_miniapp(app: web.Application, config: Config, repo: SQLiteRepository, service: ChatService,
+                 clock: Clock) -> None:
+    """Self-service submissions: Open311 GeoReport v2, the mini program's API, the OpenAPI document."""
+    from pathlib import Path
+
+    from miniapp_api import native_web, open311_web
+    from miniapp_api.attachments import AttachmentStore
+    from miniapp_api.keys import MINIAPP
+    from miniapp_api.openapi import document
+    from miniapp_api.ratelimit import SubmissionLimits
+    from miniapp_api.service import SubmissionService
+
+    app[MINIAPP] = SubmissionService(
+        repo=repo, drafter=service.drafter, clock=clock, secret=service.secret,
+        store=AttachmentStore(Path(config.attachments_dir)),
+        limits=SubmissionLimits(per_client_per_min=config.miniapp_rate_per_client_per_min,
+                                per_submitter_per_hour=config.miniapp_rate_per_submitter_per_hour),
+        max_photo_bytes=config.miniapp_max_photo_bytes, max_photo_pixels=config.miniapp_max_photo_pixels,
+        max_description=config.miniapp_max_description_chars)
+    app.add_routes(open311_web.routes)
+    app.add_routes(native_web.routes)
+
+    async def openapi(request: web.Request) -> web.Response:
+        return web.json_response(document(f"{request.scheme}://{request.host}"))
+
+    app.router.add_get("/api/v1/openapi.json", openapi)
 
 
 async def seed_demo(repo: SQLiteRepository, now: float) -> int:

@@ -16,6 +16,19 @@ log = logging.getLogger("gateway.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+OPEN311 = "/open311/"
+
+
+def open311_error(request: web.Request, exc: GatewayError) -> web.Response:
+    """GeoReport v2 errors: ``[{"code": <HTTP status>, "description": "..."}]``, XML for .xml paths."""
+    to_body = getattr(exc, "to_body", None)
+    body = to_body() if to_body else [{"code": exc.status, "description": exc.message}]
+    if request.path.endswith(".xml"):
+        from miniapp_api.open311 import to_xml
+        return web.Response(body=to_xml("errors", body), status=exc.status, content_type="text/xml", charset="utf-8")
+    return web.json_response(body, status=exc.status)
+
+
 def error_response(code: str, message: str, status: int) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
@@ -26,12 +39,22 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return await handler(request)
     except GatewayError as exc:
         request.app[METRICS].errors.labels(exc.code).inc()
-        return web.json_response(exc.to_dict(), status=exc.status)
+        if request.path.startswith(OPEN311):
+            resp = open311_error(request, exc)
+        else:
+            resp = web.json_response(exc.to_dict(), status=exc.status)
+        retry = getattr(exc, "retry_after_s", None)
+        if retry is not None:
+            resp.headers["Retry-After"] = str(max(1, round(retry)))
+        return resp
     except web.HTTPRequestEntityTooLarge:
         request.app[METRICS].errors.labels("payload_too_large").inc()
         limit = request.app[CONFIG].max_body_bytes
         return error_response("payload_too_large", f"the request body is larger than the {limit}-byte limit", 413)
     except web.HTTPException as exc:
+        if exc.status >= 400 and request.path.startswith(OPEN311):
+            return open311_error(request, GatewayError(f"no such endpoint: {request.path}" if exc.status == 404
+                                                       else str(exc.reason), status=exc.status))
         if exc.status >= 400 and request.path.startswith(("/api/", "/ws/")):
             code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status, "http_error")
             msg = {404: f"no such endpoint: {request.path}",

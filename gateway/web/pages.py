@@ -8,10 +8,15 @@ from aiohttp import web
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 PAGES = {"/": "index.html", "/chat": "caller/chat.html", "/video": "caller/video.html",
-         "/voice": "caller/voice.html", "/console": "console/index.html"}
+         "/voice": "caller/voice.html", "/console": "console/index.html",
+         "/kiosk": "kiosk/index.html", "/kiosk/report": "kiosk/report.html"}
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'")
+# The airport kiosk (/kiosk) shows the caller pages in a same-origin iframe; only they may be
+# framed, and only by this origin.  Everything else stays unframeable.
+FRAMEABLE = frozenset({"/chat", "/voice", "/video"})
+CSP_FRAMEABLE = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 
 
 def add_page_routes(app: web.Application, static_dir: Path = STATIC_DIR) -> None:
@@ -32,6 +37,6 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     ctype = response.headers.get("Content-Type", "")
     if ctype.startswith("text/html"):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", CSP_FRAMEABLE if request.path in FRAMEABLE else CSP)
     if request.path.startswith("/api/"):
         response.headers.setdefault("Cache-Control", "no-store")

@@ -79,6 +79,23 @@ def test_users_create_prints_the_token_last(tmp_path) -> None:
     assert second.returncode == 0 and second.stdout.split()[-1] != token
 
 
+def test_apikeys_create_prints_the_key_last_and_stores_only_its_hash(tmp_path) -> None:
+    import hashlib
+    import sqlite3
+    db = str(tmp_path / "gw.sqlite3")
+    out = cli(tmp_path, "apikeys", "create", "--name", "mini-program", "--db", db)
+    assert out.returncode == 0, out.stderr
+    key = out.stdout.split()[-1]
+    assert key.startswith("h12345_") and len(key) > 40
+    rows = sqlite3.connect(db).execute("SELECT name, key_hash FROM api_keys").fetchall()
+    assert rows == [("mini-program", hashlib.sha256(key.encode()).hexdigest())]
+    assert key not in (tmp_path / "gw.sqlite3").read_bytes().decode("latin-1")
+    again = cli(tmp_path, "apikeys", "create", "--name", "mini-program", "--db", db)
+    assert_one_line_error(again, 2, "already exists")
+    empty = cli(tmp_path, "apikeys", "create", "--name", "  ", "--db", db)
+    assert_one_line_error(empty, 2, "1 to 80 characters")
+
+
 @pytest.mark.parametrize(("args", "fragment"), [
     (["--role", "nonsense"], "role must be one of"),
     (["--role", "department"], "needs --department"),

@@ -161,7 +161,8 @@ def test_every_field_has_an_env_spelling() -> None:
     """Each field except routing can be set from HOTLINE_<NAME>."""
     samples = {"str": "x", "int": "7", "float": "7.5", "bool": "true", "list[str]": "a,b"}
     valid = {"sqlite_synchronous": "OFF", "log_level": "ERROR", "log_format": "text",
-             "max_ws_frame_bytes": "100000", "mt_enabled": "false", "video_enabled": "false"}
+             "max_ws_frame_bytes": "100000", "mt_enabled": "false", "video_enabled": "false",
+             "miniapp_url": "https://example.org/miniapp", "kiosks": "PVG-T2-01,SHA-T2-03"}
     for f in dataclasses.fields(Config):
         if f.name == "routing":
             continue
