@@ -1,4 +1,4 @@
-/* Agent (seat) console: login, seat state, offers, chat sessions, queues, ticket editor.
+/* Agent (seat) console: login, seat state, offers, chat sessions, queues, ticket editor, self-service inbox.
  * The same console is the seat of the sessions it answered and the interpreter of those it joined
  * as a volunteer interpreter (rec.role): an interpreter writes as "interpreter", leaves instead of
  * ending, and gets no ticket and no machine-translation compose.
@@ -71,6 +71,7 @@
     view.clear();
     H.Offer.hide();
     H.Ticket.reset();
+    if (H.Inbox) H.Inbox.stop();
     if (H.Call) H.Call.reset();
     H.show("console-view", false);
     H.show("seat-bar", false);
@@ -97,11 +98,13 @@
     H.api("/api/v1/languages?all=1").then(function (list) {
       (list || []).forEach(function (l) { langNames[l.code] = l; });
       renderSession();
+      if (H.Inbox) H.Inbox.render();
     }, function () {});
     H.api("/api/v1/queues", { token: auth.token }).then(function (q) { H.Status.queues(q, langLabel); }, function (err) {
       if (err.status === 401) authFailed();
     });
     H.Ticket.loadCatalog().catch(function () {});
+    if (H.Inbox) H.Inbox.start();
     connect();
   }
 
@@ -412,6 +415,12 @@
       },
       langLabel: langLabel,
       seatId: function () { return auth && auth.user && auth.user.id; }
+    });
+    if (H.Inbox) H.Inbox.init({
+      token: function () { return auth && auth.token; },
+      onAuthError: authFailed,
+      langLabel: langLabel,
+      open: function (ref) { H.Ticket.open(ref); }
     });
     $("login-form").addEventListener("submit", onLogin);
     $("logout").addEventListener("click", function () { logout(false); });

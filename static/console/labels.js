@@ -16,6 +16,8 @@
       video: ["视频", "Video"],
       voice: ["语音", "Voice"],
       form: ["表单", "Form"],
+      miniapp: ["自助（小程序）", "Self-service (mini program)"],
+      kiosk: ["自助终端", "Kiosk"],
       interpret: ["口译邀请", "Interpreting request"]
     },
     ticketStatus: {
@@ -84,7 +86,9 @@
       low_confidence_category: ["诉求类型把握不大，请核对", "Request type suggestion is uncertain: please check"],
       no_district: ["未识别到上海的地点", "No place in Shanghai recognised"],
       language_detected: ["语言为自动识别", "The language was detected automatically"],
-      no_caller_text: ["来电人未输入文字：请根据手语/通话内容填写", "The caller typed nothing: fill the ticket from the call"]
+      no_caller_text: ["来电人未输入文字：请根据手语/通话内容填写", "The caller typed nothing: fill the ticket from the call"],
+      /* "draft_suggests_department:CODE": the resident chose another department than the drafter would */
+      draft_suggests_department: ["起草程序建议的承办部门：", "The drafter suggests the department:"]
     },
     action: {
       create: ["创建", "created"],

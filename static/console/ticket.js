@@ -3,6 +3,8 @@
  *                        langLabel: fn(code) -> [native, english], seatId: fn() -> id})
  *   Hotline.Ticket.loadCatalog(); Hotline.Ticket.open({id, number, status}); Hotline.Ticket.close()
  * Save sends PATCH with only the fields the agent changed; Submit saves, then POSTs /submit.
+ * Either fires "ticketchange" on #ticket with the ticket as saved (the self-service inbox listens).
+ * Photos (self-service reports) are shown from /api/v1/miniapp/media/{id}.
  */
 (function () {
   "use strict";
@@ -135,18 +137,37 @@
 
     fillFields(t);
     H.setText("ticket-text-original", t.text_original || "—");
+    $("ticket-text-original").setAttribute("lang", t.lang || "");
+    renderPhotos(t.attachments);
     renderDraftNotes(t);
     renderHistory(t.history || []);
   }
 
-  /* draft_fields: {field: suggested value}; draft_flags: ["mt_unavailable", ...] */
+  /* Image attachments as thumbnails, each a link to the full picture (the id is its capability). */
+  function renderPhotos(list) {
+    var ul = $("ticket-photos");
+    while (ul.firstChild) ul.removeChild(ul.firstChild);
+    var photos = (Array.isArray(list) ? list : []).filter(function (a) {
+      return a && a.id && (a.kind === "photo" || /^image\//.test(a.content_type || ""));
+    });
+    photos.forEach(function (a, i) {
+      var src = "/api/v1/miniapp/media/" + encodeURIComponent(a.id);
+      var alt = "照片 " + (i + 1) + " Photo " + (i + 1);
+      ul.appendChild(H.el("li", null, [H.el("a", { href: src, target: "_blank", rel: "noopener noreferrer" }, [
+        H.el("img", { src: src, alt: alt, class: "ticket-photo", loading: "lazy", decoding: "async", "data-attachment-id": a.id })])]));
+    });
+    H.show("ticket-photos-box", photos.length > 0);
+  }
+
+  /* draft_fields: {field: suggested value}; draft_flags: ["mt_unavailable", "draft_suggests_department:X", ...] */
   function renderDraftNotes(t) {
     var flags = Array.isArray(t.draft_flags) ? t.draft_flags : [];
     var ul = $("ticket-flags");
     while (ul.firstChild) ul.removeChild(ul.firstChild);
     flags.forEach(function (f) {
-      var p = L.draftFlag[f];
-      ul.appendChild(H.el("li", { "data-flag": f }, p ? [L.bi(p[0], p[1])] : [H.el("code", { text: String(f) })]));
+      var parts = String(f).split(":"), p = L.draftFlag[parts[0]];
+      var value = parts.length > 1 ? " " + valueText(parts.slice(1).join(":"), parts[0] === "draft_suggests_department" ? "department" : null) : "";
+      ul.appendChild(H.el("li", { "data-flag": f }, p ? [L.bi(p[0], p[1]), value] : [H.el("code", { text: String(f) })]));
     });
     ul.hidden = !flags.length || t.status !== "draft";
     markDrafted();
@@ -233,6 +254,10 @@
     return out;
   }
 
+  function changed(t) {
+    $("ticket").dispatchEvent(new CustomEvent("ticketchange", { detail: { id: t.id, number: t.number, status: t.status } }));
+  }
+
   function setBusy(b) {
     busy = b;
     $("ticket-save").disabled = b;
@@ -247,7 +272,7 @@
       return Promise.resolve(ticket);
     }
     return api("/api/v1/tickets/" + encodeURIComponent(ticket.id), { method: "PATCH", body: diff }).then(function (t) {
-      if (t && t.id) render(t);
+      if (t && t.id) { render(t); changed(t); }
       message("已保存", "Saved");
       return ticket;
     });
@@ -271,6 +296,7 @@
       return api("/api/v1/tickets/" + encodeURIComponent(ticket.id));
     }).then(function (t) {
       render(t);
+      changed(t);
       message("已提交，状态：" + L.pair(L.ticketStatus, t.status)[0], "Submitted, status: " + t.status);
     }).catch(showError).then(function () { setBusy(false); });
   }
@@ -281,6 +307,7 @@
     message("加载中…", "Loading…");
     H.setText("ticket-number", ref.number || "");
     H.setText("ticket-status", ref.status || "");
+    if (!ticket || ticket.id !== ref.id) renderPhotos([]);
     H.show("ticket", true);
     loadCatalog().catch(function () { /* shown already */ });
     api("/api/v1/tickets/" + encodeURIComponent(ref.id)).then(function (t) {
