@@ -108,6 +108,8 @@ def public_view(request: web.Request, rec: ServiceRequestRecord, t: Ticket, lang
         "location": {"lat": rec.lat, "long": rec.long} if rec.lat is not None else None,
         "media_url": media_url(request, rec.media), "requested_at": rec.requested_at, "updated_at": t.updated_at,
         "expected_by": t.deadline, "timeline": timeline,
+        "replies": [{"text": r.get("text"), "at": r.get("at")} for r in t.replies],
+        "survey_open": t.status == "replied" or (t.status == "callback" and not t.survey),
     }
 
 
@@ -190,3 +192,58 @@ async def media(request: web.Request) -> web.StreamResponse:
     path, ctype = request.app[MINIAPP].store.open(request.match_info["name"])
     return web.FileResponse(path, headers={"Content-Type": ctype, "Cache-Control": "private, max-age=86400",
                                            "Content-Security-Policy": "default-src 'none'; sandbox"})
+
+
+# -- the callback survey, answered in the mini program ---------------------------------------
+async def _own(request: web.Request) -> tuple[Any, ServiceRequestRecord, Ticket]:
+    """The submitter's own request, by its access token (the only way in for a resident)."""
+    svc = request.app[MINIAPP]
+    number = request.match_info["id"][:64]
+    token = bearer(request)
+    if not token:
+        raise Unauthorized("send the access_token from your submission as 'Authorization: Bearer <token>'")
+    rec = await svc.repo.service_request(number=number)
+    if rec is None or not hmac.compare_digest(access_token(svc.secret, rec.ticket_id), token):
+        raise NotFound(f"no request {number!r} for this token")
+    return svc, rec, await svc.repo.get_ticket(rec.ticket_id)
+
+
+def _survey_open(t: Ticket) -> bool:
+    return t.status == "replied" or (t.status == "callback" and not t.survey)
+
+
+@routes.get(BASE + "/requests/{id}/survey")
+async def survey_questions(request: web.Request) -> web.Response:
+    """Once the department replied, the resident is asked in their own language, not only by phone."""
+    from gateway.domain.survey import survey_text
+    _svc, rec, t = await _own(request)
+    lang = _lang(request.query.get("lang"), rec.lang)
+    reply = t.replies[-1] if t.replies else None
+    return web.json_response({"open": _survey_open(t), "status": status.stage(t.status),
+                              "reply": {"text": reply["text"], "at": reply["at"]} if reply else None,
+                              "answered": t.survey if t.survey and t.survey.get("channel") == "miniapp" else None,
+                              "questions": survey_text(lang)})
+
+
+@routes.post(BASE + "/requests/{id}/survey")
+async def survey_answer(request: web.Request) -> web.Response:
+    from gateway.domain import office
+    from gateway.errors import Conflict
+    from gateway.web.keys import CLOCK
+    svc, rec, t = await _own(request)
+    body = parse_json_object(await request.read())
+    if not _survey_open(t):
+        raise Conflict("there is no reply to rate yet, or you already answered")
+    resolved, level = body.get("resolved"), body.get("satisfaction")
+    if not isinstance(resolved, bool):
+        raise InvalidField("'resolved' must be true or false", field="resolved")
+    if isinstance(level, bool) or not isinstance(level, int):
+        raise InvalidField("'satisfaction' is a whole number from 1 to 5", field="satisfaction")
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        raise InvalidField("'note' must be text", field="note")
+    now = request.app[CLOCK].now()
+    office.record_callback(t, f"citizen:{rec.number}", now, resolved=resolved, satisfaction=level,
+                           note=note or None, channel="miniapp")
+    await svc.repo.save_ticket(t)                  # on disk before the thank-you
+    return web.json_response(public_view(request, rec, t, _lang(request.query.get("lang"), rec.lang)))

@@ -150,6 +150,26 @@ def _native() -> dict[str, Any]:
             "security": [{"access": []}, {"apikey": []}],
             "responses": {"200": _ok("the report", view), "400": _err("unknown language"), "401": _err("no token"),
                           "403": _err("bad api key"), "404": _err("not found for this token")}}},
+        "/api/v1/miniapp/requests/{id}/survey": {
+            "get": {"summary": "the callback survey in the submitter's language, once the department replied",
+                    "tags": ["miniapp"], "security": [{"access": []}],
+                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                                   {"name": "lang", "in": "query", "required": False, "schema": {"type": "string"}}],
+                    "responses": {"200": _ok("questions", {"type": "object", "required": ["open", "questions"]}),
+                                  "400": _err("unknown language"), "401": _err("no token"),
+                                  "404": _err("not found for this token")}},
+            "post": {"summary": "answer the survey: resolved and satisfaction (5 very satisfied .. 1 very dissatisfied)",
+                     "tags": ["miniapp"], "security": [{"access": []}],
+                     "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                                    {"name": "lang", "in": "query", "required": False, "schema": {"type": "string"}}],
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["resolved", "satisfaction"], "properties": {
+                             "resolved": {"type": "boolean"}, "satisfaction": {"type": "integer", "minimum": 1, "maximum": 5},
+                             "note": {"type": "string", "maxLength": 1000}}}}}},
+                     "responses": {"200": _ok("recorded", view), "400": _err("bad JSON or language"),
+                                   "401": _err("no token"), "404": _err("not found for this token"),
+                                   "409": _err("nothing to rate yet, or already answered"),
+                                   "422": _err("invalid answer")}}},
         "/api/v1/miniapp/media/{name}": {"get": {
             "summary": "a submitted photo (metadata stripped)", "tags": ["miniapp"],
             "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],

@@ -205,6 +205,16 @@ class Ticket:
     draft_flags: list[str] = field(default_factory=list)          # e.g. mt_unavailable, low_confidence_department
     draft_confidence: dict[str, float] = field(default_factory=dict)
     satisfaction: int | None = None
+    # -- the back office (docs/BACKOFFICE.md); changed only through gateway.domain.workflow --
+    return_count: int = 0
+    flags: list[str] = field(default_factory=list)                # e.g. returned_repeatedly
+    replies: list[dict[str, Any]] = field(default_factory=list)   # {at, by, text}
+    survey: dict[str, Any] | None = None       # latest callback: {resolved, satisfaction, note, channel, at, by}
+    extension_request: dict[str, Any] | None = None   # the pending request: {working_days, reason, by, at}
+    signed_at: float | None = None
+    draft_accepted: dict[str, bool] = field(default_factory=dict)  # draft_acceptance() at submit
+    merged_into: str | None = None
+    merged_from: list[str] = field(default_factory=list)
 
     @classmethod
     def new_draft(cls, number: str, channel: Channel | str, lang: str, text_original: str,
@@ -287,11 +297,29 @@ class Ticket:
                 draft_fields=dict(raw.get("draft_fields") or {}),
                 draft_flags=[str(f) for f in raw.get("draft_flags") or []],
                 draft_confidence={str(k): float(v) for k, v in (raw.get("draft_confidence") or {}).items()},
-                satisfaction=raw.get("satisfaction"))
+                satisfaction=raw.get("satisfaction"),
+                # Records stored before the back office existed lack these: the defaults apply.
+                return_count=int(raw.get("return_count") or 0),
+                flags=[str(f) for f in raw.get("flags") or []],
+                replies=[dict(r) for r in raw.get("replies") or []],
+                survey=_optional_dict(raw.get("survey")),
+                extension_request=_optional_dict(raw.get("extension_request")),
+                signed_at=None if raw.get("signed_at") is None else float(raw["signed_at"]),
+                draft_accepted={str(k): bool(v) for k, v in (raw.get("draft_accepted") or {}).items()},
+                merged_into=raw.get("merged_into"),
+                merged_from=[str(i) for i in raw.get("merged_from") or []])
         except KeyError as exc:
             raise InvalidField(f"malformed ticket record: missing {exc}") from None
         except (TypeError, ValueError):
             raise InvalidField("malformed ticket record: a value has the wrong type") from None
+
+
+def _optional_dict(value: object) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise TypeError("expected an object")
+    return dict(value)
 
 
 def _channel_of(value: Channel | str) -> Channel:

@@ -7,6 +7,7 @@ import sqlite3
 import time
 from importlib import resources
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from gateway.domain.ticket import Ticket
@@ -306,6 +307,62 @@ class SQLiteRepository(MiniappRepoMixin):
                 for h in c.execute("SELECT * FROM ticket_history WHERE ticket_id=? ORDER BY idx", (ticket_id,))
             ]
             return Ticket.from_dict(data)
+        return await self.engine.run(q)
+
+    async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """Several tickets in one transaction (a merge changes two)."""
+        def tx(c: sqlite3.Connection) -> None:
+            for t in tickets:
+                self._write_ticket(c, t, insert=False)
+        await self.engine.run(tx)
+
+    async def list_tickets(self, *, statuses: Sequence[str] = (), channels: Sequence[str] = (),
+                           departments: Sequence[str] = (), limit: int = 100,
+                           with_history: bool = False) -> list[Ticket]:
+        """Newest first; without their history unless asked (a list shows the current state)."""
+        where, args = ["1=1"], []
+        for col, values in (("status", statuses), ("channel", channels), ("department", departments)):
+            if values:
+                where.append(f"{col} IN ({', '.join('?' * len(values))})")
+                args.extend(values)
+        sql = f"SELECT data FROM tickets WHERE {' AND '.join(where)} ORDER BY created_at DESC LIMIT ?"
+        def q(c: sqlite3.Connection) -> list[Ticket]:
+            out = []
+            for row in c.execute(sql, (*args, limit)).fetchall():
+                data = json.loads(row["data"])
+                data["history"] = self._history(c, data["id"]) if with_history else []
+                out.append(Ticket.from_dict(data))
+            return out
+        return await self.engine.run(q)
+
+    @staticmethod
+    def _history(c: sqlite3.Connection, ticket_id: str) -> list[dict[str, Any]]:
+        return [{"at": h["at"], "actor": h["actor"], "action": h["action"], "field": h["field"],
+                 "old": json.loads(h["old"]) if h["old"] is not None else None,
+                 "new": json.loads(h["new"]) if h["new"] is not None else None, "reason": h["reason"]}
+                for h in c.execute("SELECT * FROM ticket_history WHERE ticket_id=? ORDER BY idx", (ticket_id,))]
+
+    async def tickets_touched(self, since: float, until: float) -> list[Ticket]:
+        """Tickets with any history entry in [since, until), with their whole history (for stats)."""
+        def q(c: sqlite3.Connection) -> list[Ticket]:
+            ids = [r[0] for r in c.execute("SELECT DISTINCT ticket_id FROM ticket_history WHERE at >= ? AND at < ?",
+                                           (since, until))]
+            out = []
+            for tid in ids:
+                row = c.execute("SELECT data FROM tickets WHERE id=?", (tid,)).fetchone()
+                if row is not None:
+                    data = json.loads(row["data"])
+                    data["history"] = self._history(c, tid)
+                    out.append(Ticket.from_dict(data))
+            return out
+        return await self.engine.run(q)
+
+    async def contact_times(self, since: float, until: float) -> list[tuple[float, float | None, float | None, str]]:
+        """(created_at, answered_at, ended_at, state) of caller sessions created in [since, until)."""
+        def q(c: sqlite3.Connection) -> list[tuple[float, float | None, float | None, str]]:
+            return [(r[0], r[1], r[2], r[3]) for r in c.execute(
+                "SELECT created_at, answered_at, ended_at, state FROM sessions WHERE created_at >= ? AND created_at < ?",
+                (since, until))]
         return await self.engine.run(q)
 
     async def end_session_with_ticket(self, session_id: str, *, ended_at: float, ended_by: str,

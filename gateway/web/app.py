@@ -16,7 +16,7 @@ from gateway.demo import demo_users
 from gateway.metrics import Metrics
 from gateway.storage import create_repository
 from gateway.storage.sqlite import SQLiteRepository
-from gateway.web import api, kiosk_api, tickets, translate_api, video_api, ws
+from gateway.web import api, kiosk_api, office, stats_api, tickets, translate_api, video_api, ws
 from gateway.web.keys import CLOCK, CONFIG, METRICS, REPO, SERVICE, TRANSLATION, VIDEO
 from gateway.web.middleware import errors_middleware
 from gateway.web.pages import add_page_routes, security_headers
@@ -56,6 +56,8 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
     app[SERVICE] = service
     app.add_routes(api.routes)
     app.add_routes(tickets.routes)
+    app.add_routes(office.routes)
+    app.add_routes(stats_api.routes)
     app.add_routes(ws.routes)
     app.add_routes(translate_api.routes)
     app.add_routes(video_api.routes)

@@ -9,7 +9,8 @@ from aiohttp import web
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 PAGES = {"/": "index.html", "/chat": "caller/chat.html", "/video": "caller/video.html",
          "/voice": "caller/voice.html", "/console": "console/index.html",
-         "/kiosk": "kiosk/index.html", "/kiosk/report": "kiosk/report.html"}
+         "/kiosk": "kiosk/index.html", "/kiosk/report": "kiosk/report.html",
+         "/office": "office/index.html", "/supervisor": "supervisor/index.html"}
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'")

@@ -1,4 +1,5 @@
-"""Ticket handlers for seats: read, edit the draft, submit it, or create an accepted ticket directly."""
+"""Ticket handlers: read (as your role may), and for agents: edit the draft, submit it, or create an
+accepted ticket directly.  The workflow after that is in ``office.py``."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.domain import workflow
+from gateway.domain import catalog, office, roles, workflow
 from gateway.domain.deadlines import deadline_for
-from gateway.domain.ticket import Channel, Ticket, ticket_number
+from gateway.domain.ticket import Channel, HistoryEntry, Ticket, ticket_number
 from gateway.errors import Forbidden, InvalidField, NotFound
 from gateway.chat.ticketing import SHANGHAI
 from gateway.storage.records import UserRecord
-from gateway.web.api import current_seat
+from gateway.web.api import current_user
+from gateway.web.office import actor_of, load_visible, role_of, ticket_view
 from gateway.web.keys import CLOCK, REPO
 from gateway.web.middleware import read_json
 
@@ -21,21 +23,19 @@ routes = web.RouteTableDef()
 EDITABLE_BY_AGENT = ("draft", "accepted")
 
 
-def ticket_json(t: Ticket, now: float) -> dict[str, Any]:
-    d = t.to_dict()
-    d["allowed_actions"] = workflow.allowed_actions(t.status)
-    return d
+AGENTS = ("agent", "admin")
 
 
-async def _load(request: web.Request) -> Ticket:
-    t = await request.app[REPO].get_ticket(request.match_info["id"])
-    if t is None:
-        raise NotFound(f"no ticket with id {request.match_info['id']!r}")
-    return t
+async def current_agent(request: web.Request) -> UserRecord:
+    """Seats and agent users write tickets; back-office roles read them."""
+    user = await current_user(request)
+    if role_of(user) not in AGENTS:
+        raise Forbidden("only agents write and accept tickets")
+    return user
 
 
 def _actor(user: UserRecord) -> str:
-    return f"seat:{user.id}"
+    return actor_of(user)
 
 
 def _accept(t: Ticket, user: UserRecord, now: float) -> None:
@@ -43,44 +43,84 @@ def _accept(t: Ticket, user: UserRecord, now: float) -> None:
     if not t.category:
         raise InvalidField("choose a request type ('category') before submitting the ticket")
     workflow.apply(t, "submit", actor=_actor(user), now=now)
-    due = deadline_for(t.category, datetime.fromtimestamp(now, SHANGHAI))
-    t.deadline = due.due.timestamp()
+    due = deadline_for(t.category, datetime.fromtimestamp(now, SHANGHAI)).due.timestamp()
+    t.history.append(HistoryEntry(at=now, actor=_actor(user), action="submit", field="deadline",
+                                  old=t.deadline, new=due))
+    t.deadline = due
+
+
+@routes.get("/api/v1/tickets")
+async def list_tickets(request: web.Request) -> web.Response:
+    """Tickets your role sees, e.g. self-service drafts for seats: ``?status=draft&channel=miniapp``;
+    a department user only ever gets its own department's."""
+    user = await current_user(request)
+    q = request.query
+    statuses = [s for s in q.get("status", "").split(",") if s]
+    channels = [c for c in q.get("channel", "").split(",") if c]
+    unknown = [s for s in statuses if s not in catalog.TICKET_STATES] + \
+              [c for c in channels if c not in {ch.value for ch in Channel}]
+    if unknown:
+        raise InvalidField(f"unknown status or channel: {', '.join(x[:30] for x in unknown)}")
+    try:
+        limit = int(q.get("limit", "50"))
+    except ValueError:
+        raise InvalidField("'limit' must be a whole number from 1 to 500") from None
+    if not 1 <= limit <= 500:
+        raise InvalidField("'limit' must be a whole number from 1 to 500")
+    departments = [d for d in q.get("department", "").split(",") if d]
+    for d in departments:
+        catalog.department(d)                       # an unknown code is a 422
+    if role_of(user) == "department":
+        departments = [user.department or ""]
+    found = await request.app[REPO].list_tickets(statuses=statuses, channels=channels, departments=departments,
+                                                 limit=limit)
+    found = [t for t in found if roles.can_see(role_of(user), user.department, t)]
+    if q.get("overdue") in ("1", "true"):
+        now = request.app[CLOCK].now()
+        found = [t for t in found if (office.deadline_info(t, now) or {}).get("state") == "overdue"]
+    return web.json_response([{
+        "id": t.id, "number": t.number, "status": t.status, "channel": str(t.channel), "lang": t.lang,
+        "category": t.category, "department": t.department, "district": t.district,
+        "text_zh": (t.text_zh or "")[:200], "text_original": t.text_original[:200], "created_at": t.created_at,
+        "draft_flags": t.draft_flags, "attachments": len(t.attachments), "deadline": t.deadline,
+        "return_count": t.return_count, "flags": t.flags, "extension_request": t.extension_request,
+        "deadline_info": office.deadline_info(t, request.app[CLOCK].now())} for t in found])
 
 
 @routes.get("/api/v1/tickets/{id}")
 async def get_ticket(request: web.Request) -> web.Response:
-    await current_seat(request)
-    return web.json_response(ticket_json(await _load(request), request.app[CLOCK].now()))
+    user = await current_user(request)
+    return web.json_response(ticket_view(await load_visible(request, user), user, request.app[CLOCK].now()))
 
 
 @routes.patch("/api/v1/tickets/{id}")
 async def edit_ticket(request: web.Request) -> web.Response:
-    user = await current_seat(request)
+    user = await current_agent(request)
     body = await read_json(request)
-    t = await _load(request)
+    t = await load_visible(request, user)
     if t.status not in EDITABLE_BY_AGENT:
         raise Forbidden(f"a ticket in state {t.status!r} is no longer edited by the seat")
     reason = body.pop("reason", None)
     now = request.app[CLOCK].now()
     t.edit(body, actor=_actor(user), now=now, reason=reason if isinstance(reason, str) else None)
     await request.app[REPO].save_ticket(t)
-    return web.json_response(ticket_json(t, now))
+    return web.json_response(ticket_view(t, user, now))
 
 
 @routes.post("/api/v1/tickets/{id}/submit")
 async def submit_ticket(request: web.Request) -> web.Response:
-    user = await current_seat(request)
-    t = await _load(request)
+    user = await current_agent(request)
+    t = await load_visible(request, user)
     now = request.app[CLOCK].now()
     _accept(t, user, now)
     await request.app[REPO].save_ticket(t)
-    return web.json_response(ticket_json(t, now))
+    return web.json_response(ticket_view(t, user, now))
 
 
 @routes.post("/api/v1/tickets")
 async def create_ticket(request: web.Request) -> web.Response:
     """An agent records a ticket directly (e.g. from a call) and accepts it in one step."""
-    user = await current_seat(request)
+    user = await current_agent(request)
     body = await read_json(request)
     text = body.pop("text", None)
     if not isinstance(text, str) or not text.strip():
@@ -100,4 +140,4 @@ async def create_ticket(request: web.Request) -> web.Response:
     day = datetime.fromtimestamp(now, SHANGHAI).date()
     t.number = ticket_number(day, await repo.next_ticket_number(day.isoformat()))
     await repo.insert_ticket(t)
-    return web.json_response(ticket_json(t, now), status=201)
+    return web.json_response(ticket_view(t, user, now), status=201)

@@ -168,6 +168,7 @@
 
   function onHello(m) {
     sock.resetBackoff();
+    if (wantState) { var w = wantState; wantState = null; send({ type: "set_state", state: w }); }
     if (m.seat) {
       auth.seat = m.seat;
       saveAuth();
@@ -188,8 +189,13 @@
     });
   }
 
+  /* Pressed while the socket is still connecting (just after login, or during a reconnect):
+   * remembered and sent as soon as the gateway says hello, instead of refused. */
+  var wantState = null;
   function setState(state) {
-    if (!send({ type: "set_state", state: state })) showError("offline", "Not connected; try again in a moment. 未连接，请稍后重试。");
+    if (send({ type: "set_state", state: state })) { wantState = null; return; }
+    wantState = state;
+    H.Status.state({ state: "connecting", reason: state });
   }
 
   /* ---------- sessions and chat ---------- */

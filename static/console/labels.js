@@ -9,7 +9,8 @@
       busy: ["忙碌", "Busy"],
       wrap_up: ["话后整理", "Wrap-up"],
       away: ["离开", "Away"],
-      offline: ["离线", "Offline"]
+      offline: ["离线", "Offline"],
+      connecting: ["连接中…", "Connecting…"]
     },
     channel: {
       chat: ["文字", "Chat"],

@@ -247,3 +247,25 @@ async def test_random_forms_never_cause_a_server_error(gw):
             form["service_code"] = rng.choice(["WATER", "POLICE", "TAX"])
         r = await _post(gw, form)
         assert r.status < 500, (form, await r.text())
+
+
+async def test_seats_find_self_service_drafts_with_their_chinese_draft(gw):
+    key = await _key(gw)
+    r = await _post(gw, _form(key, description="Loud construction noise every night after 22:00 near Jing'an Temple",
+                              lang="en"), _jpeg_with_gps())
+    number = (await r.json())[0]["service_request_id"]
+    seat = await gw.add_seat("seat-en", {"lang:en": 5})
+    h = {"Authorization": f"Bearer {seat}"}
+    r = await gw.client.get("/api/v1/tickets?status=draft&channel=miniapp", headers=h)
+    [item] = await r.json()
+    assert item["number"] == number and item["lang"] == "en" and item["attachments"] == 1
+    assert item["text_zh"] and item["text_original"].startswith("Loud construction")
+    r = await gw.client.get(f"/api/v1/tickets/{item['id']}", headers=h)
+    t = await r.json()
+    assert t["status"] == "draft" and t["department"] == "URBAN_MANAGEMENT" and t["attachments"][0]["kind"] == "photo"
+    assert "submit" in t["allowed_actions"]
+    for bad in ("status=bogus", "channel=fax", "limit=0", "limit=abc"):
+        r = await gw.client.get(f"/api/v1/tickets?{bad}", headers=h)
+        assert r.status == 422, bad
+    r = await gw.client.get("/api/v1/tickets")
+    assert r.status == 401
