@@ -12,7 +12,7 @@
                       call_started: ["发起通话", "Calls started"] };
 
   var token = null;
-  var borrowed = false;                        /* the console's token: never revoked from here */
+  var store = new H.StoredToken(STORE, [CONSOLE_STORE]);   /* the console's token is never revoked from here */
   var names = {};                              /* code -> native name */
 
   function bi(zh, en) { return [zh + " ", H.el("span", { lang: "en", text: en })]; }
@@ -22,24 +22,10 @@
     H.show("report-error", !!err);
   }
 
-  function loadToken() {
-    var keys = [STORE, CONSOLE_STORE];
-    for (var i = 0; i < keys.length; i++) {
-      try {
-        var saved = JSON.parse(sessionStorage.getItem(keys[i]) || "null");
-        if (saved && typeof saved.token === "string") { borrowed = keys[i] === CONSOLE_STORE; return saved.token; }
-      } catch (e) { /* unreadable: ask again */ }
-    }
-    return null;
-  }
-
-  function setToken(t) {
+  function setToken(t, fresh) {
     token = t;
-    if (!t) borrowed = false;
-    try {
-      if (t && !borrowed) sessionStorage.setItem(STORE, JSON.stringify({ token: t }));
-      else if (!t) sessionStorage.removeItem(STORE);
-    } catch (e) { /* private mode */ }
+    if (!t) store.clear();
+    else if (fresh) store.save(t);
     H.show("login-view", !t);
     H.show("report-view", !!t);
     H.show("logout", !!t);
@@ -50,14 +36,14 @@
     ev.preventDefault();
     showError(null);
     H.api("/api/v1/auth/login", { method: "POST", body: { login: $("login-name").value, password: $("login-password").value } })
-      .then(function (res) { $("login-password").value = ""; setToken(res.token); }, showError);
+      .then(function (res) { $("login-password").value = ""; setToken(res.token, true); }, showError);
   }
 
   function onToken(ev) {
     ev.preventDefault();
     var t = $("token-input").value.trim();
     $("token-input").value = "";
-    if (t) { showError(null); setToken(t); }
+    if (t) { showError(null); setToken(t, true); }
   }
 
   /* ---------- the report ---------- */
@@ -171,13 +157,13 @@
     $("filter-form").addEventListener("submit", load);
     $("csv").addEventListener("click", exportCsv);
     $("logout").addEventListener("click", function () {
-      if (!borrowed) H.api("/api/v1/auth/logout", { method: "POST", token: token }).catch(function () {});
+      if (!store.borrowed) H.api("/api/v1/auth/logout", { method: "POST", token: token }).catch(function () {});
       setToken(null);
     });
     H.api("/api/v1/kiosk/strings").then(function (b) {
       (b.languages || []).forEach(function (l) { names[l.code] = l.native; });
       names.csl = "中国手语";
-    }, function () { /* codes only */ }).then(function () { setToken(loadToken()); });
+    }, function () { /* codes only */ }).then(function () { setToken(store.load()); });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);

@@ -13,7 +13,7 @@
   var TARGET_30S = 0.85;
 
   var token = null;
-  var borrowed = false;
+  var store = new H.StoredToken(STORE, [OFFICE_STORE]);
   var timer = null;
   var catalog = { departments: [] };
   var loads = 0;
@@ -29,24 +29,10 @@
   }
 
   /* ---------- login ---------- */
-  function loadToken() {
-    var keys = [STORE, OFFICE_STORE];
-    for (var i = 0; i < keys.length; i++) {
-      try {
-        var saved = JSON.parse(sessionStorage.getItem(keys[i]) || "null");
-        if (saved && typeof saved.token === "string") { borrowed = keys[i] === OFFICE_STORE; return saved.token; }
-      } catch (e) { /* ask again */ }
-    }
-    return null;
-  }
-
-  function setToken(t) {
+  function setToken(t, fresh) {
     token = t;
-    if (!t) borrowed = false;
-    try {
-      if (t && !borrowed) sessionStorage.setItem(STORE, JSON.stringify({ token: t }));
-      else if (!t) sessionStorage.removeItem(STORE);
-    } catch (e) { /* private mode */ }
+    if (!t) store.clear();
+    else if (fresh) store.save(t);
     H.show("login-view", !t);
     H.show("dash-view", !!t);
     H.show("user-bar", !!t);
@@ -61,14 +47,14 @@
     ev.preventDefault();
     showError(null);
     H.api("/api/v1/auth/login", { method: "POST", body: { login: $("login-name").value.trim(), password: $("login-password").value } })
-      .then(function (res) { $("login-password").value = ""; borrowed = false; setToken(res.token); }, showError);
+      .then(function (res) { $("login-password").value = ""; setToken(res.token, true); }, showError);
   }
 
   function onToken(ev) {
     ev.preventDefault();
     var t = $("token-input").value.trim();
     $("token-input").value = "";
-    if (t) { showError(null); borrowed = false; setToken(t); }
+    if (t) { showError(null); setToken(t, true); }
   }
 
   /* ---------- figures ---------- */
@@ -220,13 +206,13 @@
     $("csv").addEventListener("click", exportCsv);
     $("office-error-close").addEventListener("click", function () { showError(null); });
     $("logout").addEventListener("click", function () {
-      if (!borrowed) H.api("/api/v1/auth/logout", { method: "POST", token: token }).catch(function () {});
+      if (!store.borrowed) H.api("/api/v1/auth/logout", { method: "POST", token: token }).catch(function () {});
       else try { sessionStorage.removeItem(OFFICE_STORE); } catch (e) { /* ignore */ }
       setToken(null);
     });
     if (!window.Chart) showError({ code: "chart_missing", message: "/static/vendor/chart.umd.js did not load; the figures are shown as text only" });
     H.api("/api/v1/catalog").then(function (c) { catalog = c || catalog; }, function () { /* codes only */ })
-      .then(function () { setToken(loadToken()); });
+      .then(function () { setToken(store.load()); });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
