@@ -45,7 +45,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 async def _serve(config: Config) -> int:
     from aiohttp import web
 
-    from gateway.demo import DEMO_PASSWORD, demo_seats
+    from gateway.demo import DEMO_OFFICE, DEMO_PASSWORD, demo_seats
     from gateway.web.app import create_app
 
     app = create_app(config)
@@ -65,6 +65,8 @@ async def _serve(config: Config) -> int:
              f"  caller video/voice: {base}/video (sign language)  {base}/voice",
              f"  agent console    : {base}/console",
              f"  airport kiosk    : {base}/kiosk?kiosk=PVG-T2-01  (report: {base}/kiosk/report)",
+             f"  back office      : {base}/office   supervisor dashboard: {base}/supervisor",
+             f"  self-service API : {base}/open311/v2/services.json  {base}/api/v1/openapi.json",
              f"  health / metrics : {base}/healthz  {base}/metrics",
              f"  database         : {config.db}"]
     if config.demo:
@@ -72,6 +74,7 @@ async def _serve(config: Config) -> int:
         for s in demo_seats():
             skills = ", ".join(f"{k}={v}" for k, v in s.skills.items())
             lines.append(f"    {s.login:<14} {s.kind:<9} {skills}")
+        lines.append("  back-office logins (same password): " + ", ".join(login for login, *_ in DEMO_OFFICE))
         lines.append("  try it: open the chat page in one tab (pick 日本語), log in as seat-ja in another.")
         lines.append("  video: /video with test ID 11010519491231002X and certificate 11010519491231002X12, "
                      "seat-csl on the console.")

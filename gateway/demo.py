@@ -1,4 +1,5 @@
-"""Demo seats for ``scripts/run``: one per served language, sign-language seats and two volunteers.
+"""Demo users for ``scripts/run``: a seat per served language, sign-language seats, two volunteers,
+and one back-office user per role (departments, reviewer, callback, supervisor).
 
 The password is the same for all of them and printed on start-up: these are
 for trying the gateway on one machine, never for a deployment.
@@ -37,7 +38,21 @@ def demo_seats() -> list[DemoSeat]:
     return seats
 
 
+#: (login, name, role, department) for trying /office and /supervisor.
+DEMO_OFFICE: tuple[tuple[str, str, str, str | None], ...] = (
+    ("dept-water", "水务局 Water Authority", "department", "WATER"),
+    ("dept-eco", "生态环境局 Ecology and Environment", "department", "ECOLOGY_ENVIRONMENT"),
+    ("dept-district", "区政府 District government", "department", "DISTRICT"),
+    ("reviewer", "复核组 Returns review", "reviewer", None),
+    ("callback", "回访组 Callback team", "callback", None),
+    ("supervisor", "值班长 Supervisor", "supervisor", None),
+)
+
+
 def demo_users(now: float) -> list[UserRecord]:
     pw = hash_password(DEMO_PASSWORD)   # one scrypt for all: start-up stays fast
-    return [UserRecord(id=uuid.uuid4().hex, login=s.login, name=s.name, role="agent", seat_kind=s.kind,
-                       skills=dict(s.skills), password_hash=pw, created_at=now) for s in demo_seats()]
+    seats = [UserRecord(id=uuid.uuid4().hex, login=s.login, name=s.name, role="agent", seat_kind=s.kind,
+                        skills=dict(s.skills), password_hash=pw, created_at=now) for s in demo_seats()]
+    office = [UserRecord(id=uuid.uuid4().hex, login=login, name=name, role=role, department=dept,
+                         password_hash=pw, created_at=now) for login, name, role, dept in DEMO_OFFICE]
+    return seats + office

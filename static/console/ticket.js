@@ -121,6 +121,7 @@
     st.setAttribute("data-status", t.status || "");
     H.setText("ticket-status-label", L.pair(L.ticketStatus, t.status)[0]);
     $("ticket-submit").disabled = t.status !== "draft";
+    H.show("ticket-dispatch", canDispatch(t));
 
     var meta = $("ticket-meta");
     while (meta.firstChild) meta.removeChild(meta.firstChild);
@@ -262,6 +263,7 @@
     busy = b;
     $("ticket-save").disabled = b;
     $("ticket-submit").disabled = b || !ticket || ticket.status !== "draft";
+    $("ticket-dispatch").disabled = b;
   }
 
   function save() {
@@ -283,6 +285,26 @@
     setBusy(true);
     showError(null);
     save().catch(showError).then(function () { setBusy(false); });
+  }
+
+  function canDispatch(t) {
+    return !!t && Array.isArray(t.allowed_actions) && t.allowed_actions.indexOf("dispatch") >= 0;
+  }
+
+  /* Accepted: send it to the department chosen in the form (the draft's suggestion by default). */
+  function onDispatch() {
+    if (busy || !canDispatch(ticket)) return;
+    var dept = $("ticket-department").value;
+    if (!dept) { showError({ code: "invalid_field", message: "选择承办部门 Choose the department first" }); return; }
+    setBusy(true);
+    showError(null);
+    save().then(function (t) {
+      return api("/api/v1/tickets/" + encodeURIComponent(t.id) + "/dispatch", { method: "POST", body: { department: dept } });
+    }).then(function (t) {
+      render(t);
+      changed(t);
+      message("已派单：" + dept, "Dispatched to " + dept);
+    }).catch(showError).then(function () { setBusy(false); });
   }
 
   function onSubmit() {
@@ -327,6 +349,7 @@
     ctx = c;
     $("ticket-save").addEventListener("click", onSave);
     $("ticket-submit").addEventListener("click", onSubmit);
+    $("ticket-dispatch").addEventListener("click", onDispatch);
     $("ticket-close").addEventListener("click", close);
     $("ticket-form").addEventListener("submit", function (e) { e.preventDefault(); onSave(); });
     $("ticket-form").addEventListener("input", markDrafted);

@@ -82,6 +82,16 @@ def test_japanese_chat_from_caller_page_to_accepted_ticket(server, browser):
     assert stored["number"] == number and stored["status"] == "accepted"
     assert stored["category"] == "HELP" and stored["department"] == "EXIT_ENTRY"
     assert "在留カード" in stored["text_original"] and stored["text_zh"].startswith("来电人在留卡")
+
+    # The accepted ticket goes out to its department from the same editor.
+    expect(agent.locator("#ticket-dispatch")).to_be_visible()
+    agent.click("#ticket-dispatch")
+    expect(agent.locator("#ticket-status")).to_have_text("dispatched", timeout=10_000)
+    expect(agent.locator("#ticket-dispatch")).to_be_hidden()
+    stored = json.load(urllib.request.urlopen(req))
+    assert stored["status"] == "dispatched" and stored["department"] == "EXIT_ENTRY"
+    assert stored["deadline_info"]["state"] in ("ok", "due_soon")
+    assert errors == []
     caller_ctx.close()
     agent_ctx.close()
 
