@@ -239,48 +239,10 @@
     renderTabs();
   }
 
-  function renderSession() {
-    var s = sessions.get(activeId);
-    var open = !!s && !s.ended;
-    H.show("no-session", !s);
-    $("agent-input").disabled = !open;
-    $("agent-send").disabled = !open;
-    $("end-session").disabled = !open;
-    var interpreting = !!s && s.role === "interpreter";
-    var end = $("end-session");
-    if (end.getAttribute("data-role") !== (interpreting ? "interpreter" : "seat")) {
-      end.setAttribute("data-role", interpreting ? "interpreter" : "seat");
-      while (end.firstChild) end.removeChild(end.firstChild);
-      H.append(end, interpreting ? L.bi("离开", "Leave") : L.bi("结束会话", "End session"));
-    }
-    $("agent-log").setAttribute("data-role", interpreting ? "interpreter" : "seat");
-    H.MT.renderCompose(interpreting ? null : s);        /* an interpreter writes the languages themself */
-    H.Interp.render(s || null);
-    if (H.Call) H.Call.render(s || null);
-    var info = $("session-info");
-    while (info.firstChild) info.removeChild(info.firstChild);
-    if (s) {
-      var names = langLabel(s.lang);
-      H.append(info, [H.el("span", { lang: s.lang, text: names[0] }), names[1] ? H.el("span", { class: "en", lang: "en", text: " " + names[1] }) : null,
-        " · ", L.biFor(L.channel, s.channel)]);
-      if (interpreting) H.append(info, [" · ", H.el("strong", { class: "session-role", "data-role": "interpreter" }, [L.biFor(L.role, "interpreter")])]);
-    }
-    var pres = $("caller-presence");
-    while (pres.firstChild) pres.removeChild(pres.firstChild);
-    pres.setAttribute("data-present", !s || s.ended ? "" : String(s.present !== false));
-    if (s && !s.ended) pres.appendChild(s.present === false ? L.bi("来电人连接中断", "Caller disconnected") : L.bi("来电人在线", "Caller online"));
-  }
+  function renderSession() { H.SessionView.render(sessions.get(activeId) || null, langLabel); }
 
   function renderTabs() {
-    var box = $("session-tabs");
-    while (box.firstChild) box.removeChild(box.firstChild);
-    box.hidden = sessions.size < 2;
-    sessions.forEach(function (s, id) {
-      var b = H.el("button", { type: "button", class: "btn tab", "aria-pressed": String(id === activeId), "data-session": id,
-        "data-role": s.role, text: (s.role === "interpreter" ? L.role.interpreter[0] + " · " : "") + langLabel(s.lang)[0] + (s.ended ? " ✓" : "") });
-      b.addEventListener("click", function () { activeId = id; showActive(); });
-      box.appendChild(b);
-    });
+    H.SessionView.tabs(sessions, activeId, langLabel, function (id) { activeId = id; showActive(); });
   }
 
   function onChatMsg(m) {
@@ -348,7 +310,17 @@
       renderTabs();
     }
     /* an interpreter's part ending never opens a ticket: the seat keeps the call's */
-    if (m.ticket && m.ticket.id && m.role !== "interpreter") H.Ticket.open(m.ticket);
+    if (m.ticket && m.ticket.id && m.role !== "interpreter") openOrOffer(m.ticket);
+  }
+
+  /* The call's draft opens in the editor, unless the agent has unsaved edits in another ticket
+   * there: then a button in the conversation opens it when they are ready. */
+  function openOrOffer(ref) {
+    if (!H.Ticket.dirty() || H.Ticket.current() === ref.id) { H.Ticket.open(ref); return; }
+    var node = view.notice("工单 " + (ref.number || "") + " 已生成 · Ticket drafted ", "ok");
+    var btn = H.el("button", { type: "button", class: "btn", "data-open-ticket": ref.id }, [L.bi("打开", "Open")]);
+    btn.addEventListener("click", function () { H.Ticket.open(ref); });
+    node.appendChild(btn);
   }
 
   function sendMsg(s, cid, text) {

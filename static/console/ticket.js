@@ -362,5 +362,11 @@
     catalogPromise = null;
   }
 
-  H.Ticket = { init: init, open: open, close: close, loadCatalog: loadCatalog, reset: reset };
+  /* Unsaved edits in the open ticket (another ticket must not replace it silently). */
+  function dirty() {
+    return !!ticket && !$("ticket").hidden && Object.keys(changes()).length > 0;
+  }
+
+  H.Ticket = { init: init, open: open, close: close, loadCatalog: loadCatalog, reset: reset, dirty: dirty,
+               current: function () { return ticket && ticket.id; } };
 })();
