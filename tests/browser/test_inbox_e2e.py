@@ -164,3 +164,43 @@ def test_self_service_reports_are_checked_and_accepted_from_the_inbox(inbox_serv
     assert agent.evaluate("window.__pwned") is None
     assert errors == []
     ctx.close()
+
+
+def test_a_finished_call_does_not_replace_a_draft_with_unsaved_edits(inbox_server, browser):
+    """The agent is correcting a self-service draft when a chat ends: the call's ticket is offered
+    with a button instead of replacing the editor, so nothing typed is lost."""
+    base, key = inbox_server
+    report = submit(base, key, GARBAGE[0], "Xujiahui")
+    ctx = browser.new_context(locale="zh-CN")
+    agent, caller = ctx.new_page(), browser.new_context().new_page()
+    agent.goto(base + "/console")
+    agent.fill("#login-name", "seat-ko")
+    agent.fill("#login-password", "demo")
+    agent.click("#login-submit")
+    agent.click("#inbox-toggle")
+    agent.locator(f'#inbox-list .inbox-item[data-number="{report["id"]}"]').click()
+    expect(agent.locator("#ticket-number")).to_have_text(report["id"])
+    agent.fill("#ticket-address", "徐汇区漕溪北路 (being corrected)")            # not saved
+
+    caller.goto(base + "/chat?lang=ko")
+    caller.locator("#start-chat").click()
+    expect(caller.locator("#queue-status")).to_be_visible()
+    agent.click("#state-available")
+    expect(agent.locator("#offer")).to_be_visible(timeout=15_000)
+    agent.click("#offer-accept")
+    caller.locator("#chat-input").fill("지하철역 앞에 쓰레기가 쌓여 있어요")
+    caller.locator("#chat-input").press("Enter")
+    expect(agent.locator("#agent-log .from-caller")).to_have_count(1, timeout=15_000)
+    agent.click("#end-session")
+
+    offer = agent.locator("#agent-log button[data-open-ticket]")
+    expect(offer).to_be_visible(timeout=15_000)
+    expect(agent.locator("#ticket-number")).to_have_text(report["id"])          # still the draft being edited
+    expect(agent.locator("#ticket-address")).to_have_value("徐汇区漕溪北路 (being corrected)")
+    agent.click("#ticket-save")
+    offer.click()                                                               # now open the call's ticket
+    expect(agent.locator("#ticket-number")).not_to_have_text(report["id"])
+    expect(agent.locator("#ticket-status")).to_have_text("draft")
+    saved = [t for t in seat_api(base, "/api/v1/tickets?status=draft&channel=miniapp") if t["number"] == report["id"]]
+    assert seat_api(base, f"/api/v1/tickets/{saved[0]['id']}")["address"] == "徐汇区漕溪北路 (being corrected)"
+    ctx.close()
