@@ -28,7 +28,7 @@ from gateway.storage.records import MessageRecord
 from miniapp_api import apikeys
 from miniapp_api.attachments import AttachmentStore, clean_image
 from miniapp_api.open311 import SHANGHAI_BBOX, IdempotencyMismatch, InvalidApiKey, MissingApiKey
-from miniapp_api.ratelimit import SubmissionLimits
+from gateway.ratelimit import SubmissionLimits
 
 MAX_IDEMPOTENCY_KEY = 200
 KEY_CACHE_S = 60.0

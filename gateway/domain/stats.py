@@ -71,14 +71,19 @@ def draft_acceptance(tickets: Iterable[Ticket]) -> dict[str, Any]:
             "tickets": counted}
 
 
-def returns_by_department(tickets: Iterable[Ticket]) -> dict[str, int]:
+def returns_by_department(tickets: Iterable[Ticket], since: float | None = None,
+                          until: float | None = None) -> dict[str, int]:
     """Returns (退单) per department that held the ticket when it was returned, most first.
 
     Needs the tickets' history; a return whose department is unknown counts under ``"?"``.
+    With ``since``/``until``, only returns made in ``[since, until)`` count.
     """
     counts: dict[str, int] = {}
     for t in tickets:
-        for _index, department in office.returns(t):
+        for index, department in office.returns(t):
+            at = t.history[index].at
+            if (since is not None and at < since) or (until is not None and at >= until):
+                continue
             key = department or "?"
             counts[key] = counts.get(key, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

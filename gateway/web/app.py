@@ -61,7 +61,7 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
     app.add_routes(ws.routes)
     app.add_routes(translate_api.routes)
     app.add_routes(video_api.routes)
-    app.add_routes(kiosk_api.routes)
+    kiosk_api.add_kiosk_routes(app)
     _add_miniapp(app, config, repo, service, clock)
     video = None
     if config.video_enabled:
@@ -113,7 +113,7 @@ def _add_miniapp(app: web.Application, config: Config, repo: SQLiteRepository, s
     from miniapp_api.attachments import AttachmentStore
     from miniapp_api.keys import MINIAPP
     from miniapp_api.openapi import document
-    from miniapp_api.ratelimit import SubmissionLimits
+    from gateway.ratelimit import SubmissionLimits
     from miniapp_api.service import SubmissionService
 
     app[MINIAPP] = SubmissionService(

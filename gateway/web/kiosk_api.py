@@ -18,6 +18,7 @@ from aiohttp import web
 
 from gateway import kiosk as K
 from gateway.errors import Forbidden, InvalidField
+from gateway.ratelimit import RateLimited, TokenBuckets
 from gateway.web.api import current_user
 from gateway.web.keys import CLOCK, CONFIG, REPO, SERVICE
 from gateway.web.middleware import read_json
@@ -83,12 +84,36 @@ async def availability(request: web.Request) -> web.Response:
     return web.json_response(out)
 
 
+# A kiosk page sends a few events a minute at most (one language, one QR per visitor); the
+# buckets stop a script from inflating the promotion team's figures through this public endpoint.
+EVENT_LIMITS = web.AppKey("kiosk_event_limits", tuple)
+EVENTS_PER_MIN_PER_KIOSK = 60
+EVENTS_PER_MIN_PER_ADDRESS = 120
+
+
+def add_kiosk_routes(app: web.Application) -> None:
+    app[EVENT_LIMITS] = (TokenBuckets(EVENTS_PER_MIN_PER_KIOSK, 60.0, burst=20),
+                         TokenBuckets(EVENTS_PER_MIN_PER_ADDRESS, 60.0, burst=40))
+    app.add_routes(routes)
+
+
+def _limits(app: web.Application) -> tuple[TokenBuckets, TokenBuckets]:
+    return app[EVENT_LIMITS]  # type: ignore[return-value]
+
+
 @routes.post("/api/v1/kiosk/events")
 async def count_event(request: web.Request) -> web.Response:
     """``{"kiosk", "event": "language_chosen"|"qr_shown", "lang"}`` -> 204 once durably counted."""
     body = await read_json(request)
     kiosk, event, lang = K.check_page_event(body, request.app[CONFIG].kiosks)
-    hour = K.hour_bucket(request.app[CLOCK].now())
+    now = request.app[CLOCK].now()
+    per_kiosk, per_address = _limits(request.app)
+    wait = max(per_kiosk.wait_s(kiosk, now), per_address.wait_s(request.remote or "?", now))
+    if wait > 0:
+        raise RateLimited(f"too many kiosk events; retry in {wait:.0f} s", wait)
+    per_kiosk.take(kiosk, now)
+    per_address.take(request.remote or "?", now)
+    hour = K.hour_bucket(now)
     await request.app[REPO].kiosk_count(kiosk, hour, event, lang, K.NO_CHANNEL)
     return web.Response(status=204)
 

@@ -70,7 +70,7 @@ async def compute(request: web.Request) -> dict[str, Any]:
         "answered_within_120s": speed["within_120s"],
         "aht_seconds": stats.aht(handles),
         "draft_acceptance": stats.draft_acceptance(touched),
-        "returns_by_department": stats.returns_by_department(touched),
+        "returns_by_department": stats.returns_by_department(touched, since, until),
         "satisfaction": stats.satisfaction(touched),
         "overdue": stats.overdue(open_now, now),
     }

@@ -313,3 +313,13 @@ async def test_only_caller_pages_may_be_framed_and_only_by_this_origin(gw):
     for path in ("/kiosk", "/kiosk/report", "/console", "/"):
         r = await gw.client.get(path)
         assert r.status == 200 and "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+
+
+async def test_a_flood_of_kiosk_events_is_refused_not_counted(gw):
+    body = {"kiosk": "PVG-T2-01", "event": "language_chosen", "lang": "ja"}
+    statuses = [(await gw.client.post("/api/v1/kiosk/events", json=body)).status for _ in range(30)]
+    assert statuses[:20] == [204] * 20 and 429 in statuses[20:]
+    r = await gw.client.post("/api/v1/kiosk/events", json=body)
+    assert r.status == 429 and int(r.headers["Retry-After"]) >= 1
+    gw.clock.advance(60)                                  # the bucket refills with time
+    assert (await gw.client.post("/api/v1/kiosk/events", json=body)).status == 204

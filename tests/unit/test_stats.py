@@ -49,6 +49,9 @@ def test_returns_by_department_counts_the_holder_at_the_time() -> None:
     other = in_state("returned")                        # WATER again
     assert stats.returns_by_department([t, other, in_state("replied")]) == {"WATER": 3, "ECOLOGY_ENVIRONMENT": 1}
     assert list(stats.returns_by_department([t, other])) == ["WATER", "ECOLOGY_ENVIRONMENT"]
+    # a period counts only the returns made in it: [T0+3, T0+5) holds the environment bureau's
+    assert stats.returns_by_department([t], T0 + 3, T0 + 5) == {"ECOLOGY_ENVIRONMENT": 1}
+    assert stats.returns_by_department([t], T0 + 7, None) == {}
 
 
 def test_satisfaction_uses_the_latest_survey() -> None:
