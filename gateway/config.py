@@ -33,6 +33,9 @@ class Config:
     max_body_bytes: int = 1_048_576
     max_ws_frame_bytes: int = 65_536
     seat_reconnect_grace_s: float = 15.0
+    # A waiting caller with no open connection for this long has left (closed the tab, lost the
+    # network for good, a kiosk wiped mid-request): the session is abandoned, no seat is rung for it.
+    caller_abandon_s: float = 180.0
     seat_token_ttl_s: float = 12 * 3600.0
     queue_update_interval_s: float = 1.0
     demo: bool = False
@@ -89,11 +92,11 @@ class Config:
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise InvalidField(f"log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {self.log_level!r}")
         self.log_level = level
-        for name in ("seat_reconnect_grace_s", "seat_token_ttl_s", "queue_update_interval_s"):
+        for name in ("seat_reconnect_grace_s", "seat_token_ttl_s", "queue_update_interval_s", "caller_abandon_s"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise InvalidField(f"{name} must be a finite number of seconds >= 0, not {value!r}")
-        for name in ("seat_token_ttl_s", "queue_update_interval_s"):
+        for name in ("seat_token_ttl_s", "queue_update_interval_s", "caller_abandon_s"):
             if getattr(self, name) == 0:
                 raise InvalidField(f"{name} must be greater than 0")
         self._validate_kiosk()

@@ -16,14 +16,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import languages
-from gateway import acd as acd_mod
 from gateway.acd import ACD, RoutingConfig
 from gateway.auth import token_hash
+from gateway.chat import acd_events
 from gateway.chat.broadcast import QueueBroadcaster
 from gateway.chat.drafting import Drafter
 from gateway.chat.ticketing import draft_ticket
 from gateway.chat.hub import Hub
 from gateway.chat.interpreting import InterpreterDesk
+from gateway.chat.presence import CallerPresence
 from gateway.chat.translation import ChatTranslator, compose_for_caller, message_json, translate_caller_message
 from gateway.clock import Clock, utc_iso
 from gateway.config import Config
@@ -59,6 +60,7 @@ class ChatService:
         self.broadcaster = QueueBroadcaster(self)
         self.interp = InterpreterDesk(self)          # volunteer interpreters as a third party
         self._seat_grace: dict[str, asyncio.TimerHandle] = {}
+        self.presence = CallerPresence(self)      # waiting callers with no connection are abandoned
         self._seat_state_before_drop: dict[str, str] = {}
         self._wake = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
@@ -76,6 +78,7 @@ class ChatService:
                 await self.repo.update_session(s.id, state="queued", seat_id=None, seat_name=None)
             self.sessions[s.id] = s
             await self._apply(self.acd.enqueue(s.id, s.channel, s.lang, priority=s.priority, enqueued_at=s.enqueued_at))
+            self.presence.watch(s.id)           # nobody is connected yet after a restart
             restored += 1
         if restored:
             log.info("restored open sessions", extra={"event": "sessions_restored", "count": restored})
@@ -91,6 +94,7 @@ class ChatService:
                 pass
         for h in self._seat_grace.values():
             h.cancel()
+        self.presence.cancel_all()
         for task in list(self._background):
             task.cancel()
         # 1012 "service restart": the pages reconnect and resume from disk.
@@ -144,6 +148,7 @@ class ChatService:
         self.metrics.sessions_created.labels(channel, lang).inc()
         async with self._lock:
             await self._apply(self.acd.enqueue(s.id, channel, lang, priority=s.priority, enqueued_at=now))
+        self.presence.watch(s.id)               # until the caller's page connects
         log.info("session created", extra={"event": "session_created", "session": s.id, "channel": channel, "lang": lang})
         return s, token
 
@@ -230,12 +235,15 @@ class ChatService:
                                                   "text": zh["text"], "flags": zh["flags"], "mt": True})
 
     async def caller_connected(self, s: SessionRecord) -> None:
+        self.presence.connected(s.id)
         if s.state == "active" and s.seat_id:
             await self.hub.to_seat(s.seat_id, {"type": "peer", "session": s.id, "present": True})
             await self.interp.to_interpreter(s.id, {"type": "peer", "session": s.id, "present": True})
 
     async def caller_disconnected(self, s: SessionRecord) -> None:
         live = self.sessions.get(s.id)
+        if live is not None and live.state == "queued":
+            self.presence.watch(s.id)
         if live is not None and live.state == "active" and live.seat_id:
             await self.hub.to_seat(live.seat_id, {"type": "peer", "session": s.id, "present": False})
             await self.interp.to_interpreter(s.id, {"type": "peer", "session": s.id, "present": False})
@@ -369,6 +377,7 @@ class ChatService:
 
     # -- ending ------------------------------------------------------------------
     async def end_session(self, session_id: str, *, by: str) -> Ticket | None:
+        self.presence.connected(session_id)          # no longer watched, whoever ended it
         async with self._lock:
             s = self.sessions.get(session_id)
             if s is None:
@@ -416,47 +425,7 @@ class ChatService:
             await self._apply_one(ev)
 
     async def _apply_one(self, ev: Any) -> None:
-        E = acd_mod
-        if await self.interp.on_event(ev):      # an interpreter leg, not a caller
-            return
-        if isinstance(ev, E.Offered):
-            s = self.sessions.get(ev.session_id)
-            if s is None:
-                return
-            await self.hub.to_seat(ev.seat_id, {
-                "type": "offer", "expires_in_s": max(0, round(ev.expires_at - self.clock.now())),
-                "session": {"id": s.id, "channel": s.channel, "lang": s.lang, "priority": s.priority,
-                            "waiting_s": round(self.clock.now() - s.enqueued_at)}})
-        elif isinstance(ev, E.OfferWithdrawn):
-            await self.hub.to_seat(ev.seat_id, {"type": "offer_withdrawn", "session": ev.session_id, "reason": ev.reason})
-        elif isinstance(ev, E.Answered):
-            s = self.sessions.get(ev.session_id)
-            if s is None:
-                return
-            seat = self.acd.seat(ev.seat_id)
-            now = self.clock.now()
-            await self.repo.update_session(s.id, state="active", seat_id=ev.seat_id, seat_name=seat.name, answered_at=now)
-            s.state, s.seat_id, s.seat_name, s.answered_at = "active", ev.seat_id, seat.name, now
-            self.broadcaster.forget(s.id)
-            self.metrics.queue_wait.labels(s.queue).observe(ev.waited_s)
-            await self.hub.to_caller(s.id, {"type": "connected", "seat": {"name": seat.name}})
-            await self.hub.to_seat(ev.seat_id, {"type": "session", "session": self.seat_view(s),
-                                                "caller_present": self.hub.caller_present(s.id),
-                                                "transcript": await self.transcript(s.id)})
-        elif isinstance(ev, E.Requeued):
-            s = self.sessions.get(ev.session_id)
-            if s is None:
-                return
-            if s.state == "active":
-                await self.repo.update_session(s.id, state="queued", seat_id=None, seat_name=None)
-                s.state, s.seat_id, s.seat_name = "queued", None, None
-            self.metrics.requeues.labels(ev.reason).inc()
-            await self.hub.to_caller(s.id, {"type": "requeued", "reason": ev.reason})
-            if self.interp.leg_of(s.id) is not None:     # no seat, no interpreting (we hold the lock here)
-                self._spawn(self.interp.close(s.id, "seat_lost"))
-        elif isinstance(ev, E.SeatStateChanged):
-            await self.hub.to_seat(ev.seat_id, {"type": "state", "state": ev.new, "reason": ev.reason,
-                                                "until": getattr(ev, "until", None)})
+        await acd_events.apply(self, ev)
 
     # -- live queue position (see broadcast.py) ----------------------------------------
     async def push_queue_status(self) -> None:

@@ -1,0 +1,53 @@
+"""Waiting callers who are gone: a queued session whose caller has had no open connection for
+``caller_abandon_s`` is abandoned, so no seat is rung for a closed tab.
+
+The clock starts when the session is created (the page has not connected yet: a kiosk wiped
+mid-request, a page that crashed), when the caller's last connection closes, and for every
+waiting session restored after a restart.  Any connection stops it.  Answered calls are not
+watched here: the seat sees the caller's presence and decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gateway.chat.service import ChatService
+
+log = logging.getLogger("gateway.chat")
+
+
+class CallerPresence:
+    def __init__(self, svc: "ChatService") -> None:
+        self.svc = svc
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+
+    def watch(self, session_id: str) -> None:
+        self.connected(session_id)
+        loop = asyncio.get_running_loop()
+        self._timers[session_id] = loop.call_later(
+            self.svc.config.caller_abandon_s, lambda: self.svc._spawn(self._gone(session_id)))
+
+    def connected(self, session_id: str) -> None:
+        handle = self._timers.pop(session_id, None)
+        if handle is not None:
+            handle.cancel()
+
+    def watched(self, session_id: str) -> bool:
+        return session_id in self._timers
+
+    def cancel_all(self) -> None:
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+
+    async def _gone(self, session_id: str) -> None:
+        self._timers.pop(session_id, None)
+        svc = self.svc
+        live = svc.sessions.get(session_id)
+        if live is None or live.state != "queued" or svc.hub.caller_present(session_id):
+            return
+        log.info("waiting caller left", extra={"event": "caller_abandoned", "session": session_id})
+        await svc.end_session(session_id, by="system")
