@@ -318,9 +318,13 @@ class SQLiteRepository(MiniappRepoMixin):
 
     async def list_tickets(self, *, statuses: Sequence[str] = (), channels: Sequence[str] = (),
                            departments: Sequence[str] = (), limit: int = 100,
-                           with_history: bool = False) -> list[Ticket]:
-        """Newest first; without their history unless asked (a list shows the current state)."""
+                           with_history: bool = False, due_before: float | None = None) -> list[Ticket]:
+        """Newest first; without their history unless asked (a list shows the current state).
+        ``due_before``: only tickets whose deadline is earlier (an indexed column, not the JSON)."""
         where, args = ["1=1"], []
+        if due_before is not None:
+            where.append("deadline IS NOT NULL AND deadline < ?")
+            args.append(due_before)
         for col, values in (("status", statuses), ("channel", channels), ("department", departments)):
             if values:
                 where.append(f"{col} IN ({', '.join('?' * len(values))})")
