@@ -88,6 +88,26 @@ class Conflict(GatewayError):
     status = 409
 
 
+class PreconditionFailed(GatewayError):
+    """A conditional change (``If-Match``) named a version that is no longer the stored one.
+
+    Nothing was changed.  ``current_version`` is the version now stored, so a client can fetch
+    it, show the person what changed, and let them reapply their edit."""
+
+    code = "precondition_failed"
+    status = 412
+
+    def __init__(self, message: str, *, current_version: int | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.current_version = current_version
+
+    def to_dict(self) -> dict[str, dict[str, object]]:  # type: ignore[override]
+        body: dict[str, dict[str, object]] = super().to_dict()  # type: ignore[assignment]
+        if self.current_version is not None:
+            body["error"]["current_version"] = self.current_version
+        return body
+
+
 class NoRoute(GatewayError):
     code = "no_route"
     status = 400

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 import uuid
 
-from gateway.storage.miniapp_repo import ApiKeyRecord
+from gateway.storage.records import ApiKeyRecord
 
 PREFIX = "h12345_"
 

@@ -23,7 +23,7 @@ import languages
 from gateway.domain import catalog
 from gateway.domain.ticket import Ticket
 from gateway.errors import BadJson, InvalidField, NotFound, Unauthorized, UnknownLanguage
-from gateway.storage.miniapp_repo import ServiceRequestRecord
+from gateway.storage.records import ServiceRequestRecord
 from gateway.web.api import bearer
 from miniapp_api import status
 from miniapp_api.forms import parse_json_object, read_form

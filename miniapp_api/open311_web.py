@@ -18,7 +18,7 @@ from aiohttp import web
 import languages
 from gateway.domain.deadlines import SHANGHAI
 from gateway.domain.ticket import Ticket
-from gateway.storage.miniapp_repo import ServiceRequestRecord
+from gateway.storage.records import ServiceRequestRecord
 from gateway.web.keys import CLOCK
 from miniapp_api import status
 from miniapp_api.forms import read_form

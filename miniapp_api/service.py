@@ -23,7 +23,7 @@ from gateway.clock import Clock
 from gateway.domain import privacy
 from gateway.errors import GatewayError, InvalidField
 from gateway.domain.ticket import Attachment, CallerInfo, Channel, Ticket, ticket_number
-from gateway.storage.miniapp_repo import ApiKeyRecord, ServiceRequestRecord
+from gateway.storage.records import ApiKeyRecord, ServiceRequestRecord
 from gateway.storage.records import MessageRecord
 from miniapp_api import apikeys
 from miniapp_api.attachments import AttachmentStore, clean_image

@@ -215,6 +215,8 @@ class Ticket:
     draft_accepted: dict[str, bool] = field(default_factory=dict)  # draft_acceptance() at submit
     merged_into: str | None = None
     merged_from: list[str] = field(default_factory=list)
+    #: Bumped by the store on every change (0: never stored).  The HTTP ETag; ``If-Match`` names it.
+    version: int = 0
 
     @classmethod
     def new_draft(cls, number: str, channel: Channel | str, lang: str, text_original: str,
@@ -229,8 +231,19 @@ class Ticket:
                      draft_fields=dict(suggested))
         for name, value in suggested.items():
             setattr(ticket, name, value)
+        # One row for the status and one for every value the ticket is born with, so that the
+        # history alone rebuilds the ticket (gateway.domain.audit.replay).
         ticket.history.append(HistoryEntry(at=now, actor=actor, action="create", field="status",
                                            old=None, new="draft"))
+        ticket.history.append(HistoryEntry(at=now, actor=actor, action="create", field="lang",
+                                           old=None, new=ticket.lang))
+        for name, value in suggested.items():
+            if value is not None and name != "lang":
+                ticket.history.append(HistoryEntry(at=now, actor=actor, action="create", field=name,
+                                                   old=None, new=value))
+        if ticket.caller != CallerInfo():
+            ticket.history.append(HistoryEntry(at=now, actor=actor, action="create", field="caller",
+                                               old=CallerInfo().public_dict(), new=ticket.caller.public_dict()))
         return ticket
 
     def edit(self, changes: dict[str, Any], actor: str, now: float,
@@ -307,7 +320,8 @@ class Ticket:
                 signed_at=None if raw.get("signed_at") is None else float(raw["signed_at"]),
                 draft_accepted={str(k): bool(v) for k, v in (raw.get("draft_accepted") or {}).items()},
                 merged_into=raw.get("merged_into"),
-                merged_from=[str(i) for i in raw.get("merged_from") or []])
+                merged_from=[str(i) for i in raw.get("merged_from") or []],
+                version=int(raw.get("version") or 0))
         except KeyError as exc:
             raise InvalidField(f"malformed ticket record: missing {exc}") from None
         except (TypeError, ValueError):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gateway.domain.ticket import Ticket
 
 
 @dataclass
@@ -83,3 +87,36 @@ class KioskCount:
     def to_dict(self) -> dict[str, Any]:
         return {"kiosk": self.kiosk, "hour": self.hour, "event": self.event, "lang": self.lang,
                 "channel": self.channel or None, "count": self.count}
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    id: str
+    name: str
+    created_at: float
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class ServiceRequestRecord:
+    ticket_id: str
+    number: str
+    api_key_id: str
+    token: str
+    access_hash: str
+    body_hash: str
+    service_code: str
+    lang: str
+    requested_at: float
+    idem_key: str | None = None
+    lat: float | None = None
+    long: float | None = None
+    address: str | None = None
+    media: str | None = None
+    submitter_hash: str | None = None
+
+
+SR_COLUMNS = tuple(ServiceRequestRecord.__dataclass_fields__)
+
+#: Builds the ticket and its service-request row once the ticket number is known.
+Builder = Callable[[int], "tuple[Ticket, ServiceRequestRecord]"]

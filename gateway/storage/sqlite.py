@@ -13,7 +13,7 @@ from typing import Any, Callable
 from gateway.domain.ticket import Ticket
 from gateway.errors import Conflict
 from gateway.storage.engine import SQLiteEngine
-from gateway.storage.miniapp_repo import MiniappRepoMixin
+from gateway.storage.sqlite_miniapp import MiniappRepoMixin
 from gateway.storage.records import KioskCount, MessageRecord, SessionRecord, UserRecord
 
 _SESSION_FIELDS = {

@@ -11,47 +11,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from gateway.domain.ticket import Ticket
 from gateway.errors import Conflict
+from gateway.storage.records import SR_COLUMNS as _SR_COLS
+from gateway.storage.records import ApiKeyRecord, Builder, ServiceRequestRecord
 
 if TYPE_CHECKING:
     from gateway.storage.engine import SQLiteEngine
-
-
-@dataclass(frozen=True)
-class ApiKeyRecord:
-    id: str
-    name: str
-    created_at: float
-    revoked: bool = False
-
-
-@dataclass(frozen=True)
-class ServiceRequestRecord:
-    ticket_id: str
-    number: str
-    api_key_id: str
-    token: str
-    access_hash: str
-    body_hash: str
-    service_code: str
-    lang: str
-    requested_at: float
-    idem_key: str | None = None
-    lat: float | None = None
-    long: float | None = None
-    address: str | None = None
-    media: str | None = None
-    submitter_hash: str | None = None
-
-
-_SR_COLS = tuple(ServiceRequestRecord.__dataclass_fields__)
-
-#: Builds the ticket and its service-request row once the ticket number is known.
-Builder = Callable[[int], tuple[Ticket, ServiceRequestRecord]]
 
 
 def _sr(row: sqlite3.Row) -> ServiceRequestRecord:
