@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from gateway.domain.ticket import Ticket
+from gateway.storage import tables as _tables
 from gateway.storage.records import (ApiKeyRecord, Builder, KioskCount, MessageRecord, ServiceRequestRecord,
                                      SessionRecord, UserRecord)
 
@@ -32,9 +33,8 @@ from gateway.storage.records import (ApiKeyRecord, Builder, KioskCount, MessageR
 TicketChange = Callable[[list[Ticket]], Any]
 
 #: Tables in the order a copy must load them (parents before children); ``dump_table`` and
-#: ``load_table`` speak of these, with the SQLite column names.
-TABLES: tuple[str, ...] = ("users", "auth_tokens", "sessions", "messages", "tickets", "ticket_history",
-                           "ticket_counters", "kiosk_counts", "api_keys", "service_requests")
+#: ``load_table`` speak of these, with the SQLite column names (``gateway/storage/tables.py``).
+TABLES = _tables.TABLES
 
 
 class Repository(Protocol):

@@ -9,11 +9,14 @@ from importlib import resources
 from pathlib import Path
 from collections.abc import Sequence
 from typing import Any, Callable
+from collections.abc import Mapping
 
 from gateway.domain.ticket import Ticket
-from gateway.errors import Conflict
+from gateway.errors import Conflict, NotFound, PreconditionFailed
+from gateway.storage import tables
 from gateway.storage.engine import SQLiteEngine
 from gateway.storage.sqlite_miniapp import MiniappRepoMixin
+from gateway.storage.repository import TicketChange
 from gateway.storage.records import KioskCount, MessageRecord, SessionRecord, UserRecord
 
 _SESSION_FIELDS = {
@@ -71,6 +74,7 @@ def _user(row: sqlite3.Row) -> UserRecord:
 
 def _session(row: sqlite3.Row) -> SessionRecord:
     d = dict(row)
+    d.pop("last_seq", None)                  # the message counter is the store's business
     d["meta"] = json.loads(d["meta"])
     return SessionRecord(**d)
 
@@ -201,6 +205,10 @@ class SQLiteRepository(MiniappRepoMixin):
         bad = set(fields) - _SESSION_FIELDS
         if bad:
             raise ValueError(f"not updatable session fields: {sorted(bad)}")
+        if not fields:
+            if c.execute("SELECT 1 FROM sessions WHERE id=?", (session_id,)).fetchone() is None:
+                raise KeyError(session_id)
+            return
         if "meta" in fields:
             fields = {**fields, "meta": json.dumps(fields["meta"])}
         cols = ", ".join(f"{k}=?" for k in fields)
@@ -225,8 +233,11 @@ class SQLiteRepository(MiniappRepoMixin):
                                 (m.session_id, m.client_id)).fetchone()
                 if row is not None:
                     return _message(row), False
-            seq = c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id=?",
-                            (m.session_id,)).fetchone()[0]
+            row = c.execute("UPDATE sessions SET last_seq = last_seq + 1 WHERE id=? RETURNING last_seq",
+                            (m.session_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no session {m.session_id[:40]!r}")
+            seq = row[0]
             c.execute("INSERT INTO messages (session_id, seq, sender, author, text, client_id, created_at, meta)"
                       " VALUES (?,?,?,?,?,?,?,?)",
                       (m.session_id, seq, m.sender, m.author, m.text, m.client_id, m.created_at,
@@ -263,21 +274,34 @@ class SQLiteRepository(MiniappRepoMixin):
 
     @staticmethod
     def _write_ticket(c: sqlite3.Connection, t: Ticket, insert: bool) -> None:
-        data = t.to_dict()
+        """Insert a new ticket (version 1), or compare-and-swap an existing one (version + 1).
+
+        History rows past those already stored are appended.  Under the CAS (or inside
+        ``update_tickets``, where the single writer thread serialises everything) nobody else
+        wrote in between, so "past those stored" is exactly the rows this change added."""
+        version = 1 if insert else t.version + 1
+        data = {**t.to_dict(), "version": version}
         history = data.pop("history", [])
         cols = (t.number, t.status, str(t.channel), t.lang, t.category, t.department, t.district,
-                t.session_id, t.deadline, t.created_at, t.updated_at, json.dumps(data, ensure_ascii=False))
+                t.session_id, t.deadline, t.created_at, t.updated_at, json.dumps(data, ensure_ascii=False), version)
         if insert:
-            c.execute("INSERT INTO tickets (number, status, channel, lang, category, department, district,"
-                      " session_id, deadline, created_at, updated_at, data, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                      (*cols, t.id))
+            try:
+                c.execute("INSERT INTO tickets (number, status, channel, lang, category, department, district,"
+                          " session_id, deadline, created_at, updated_at, data, version, id)"
+                          " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (*cols, t.id))
+            except sqlite3.IntegrityError as exc:
+                raise Conflict(f"a ticket with this id or number ({t.number}) already exists") from exc
             stored = 0
         else:
             cur = c.execute("UPDATE tickets SET number=?, status=?, channel=?, lang=?, category=?, department=?,"
-                            " district=?, session_id=?, deadline=?, created_at=?, updated_at=?, data=? WHERE id=?",
-                            (*cols, t.id))
+                            " district=?, session_id=?, deadline=?, created_at=?, updated_at=?, data=?, version=?"
+                            " WHERE id=? AND version=?", (*cols, t.id, t.version))
             if cur.rowcount != 1:
-                raise KeyError(t.id)
+                row = c.execute("SELECT version FROM tickets WHERE id=?", (t.id,)).fetchone()
+                if row is None:
+                    raise NotFound(f"no ticket with id {t.id[:40]!r}")
+                raise PreconditionFailed(f"ticket {t.number} was changed by someone else (version {row[0]}, "
+                                         f"not {t.version})", current_version=row[0])
             stored = c.execute("SELECT COUNT(*) FROM ticket_history WHERE ticket_id=?", (t.id,)).fetchone()[0]
         for idx, h in enumerate(history):
             if idx < stored:
@@ -287,6 +311,21 @@ class SQLiteRepository(MiniappRepoMixin):
                       (t.id, idx, h["at"], h["actor"], h["action"], h.get("field"),
                        json.dumps(h.get("old"), ensure_ascii=False), json.dumps(h.get("new"), ensure_ascii=False),
                        h.get("reason")))
+        t.version = version
+
+    @classmethod
+    def _load_ticket(cls, c: sqlite3.Connection, ticket_id: str, *, with_history: bool = True) -> Ticket | None:
+        row = c.execute("SELECT data, version FROM tickets WHERE id=?", (ticket_id,)).fetchone()
+        if row is None:
+            return None
+        return cls._ticket(c, row, with_history=with_history)
+
+    @classmethod
+    def _ticket(cls, c: sqlite3.Connection, row: sqlite3.Row, *, with_history: bool) -> Ticket:
+        data = json.loads(row["data"])
+        data["version"] = row["version"]
+        data["history"] = cls._history(c, data["id"]) if with_history else []
+        return Ticket.from_dict(data)
 
     async def insert_ticket(self, ticket: Ticket) -> None:
         await self.engine.run(lambda c: self._write_ticket(c, ticket, insert=True))
@@ -294,27 +333,52 @@ class SQLiteRepository(MiniappRepoMixin):
     async def save_ticket(self, ticket: Ticket) -> None:
         await self.engine.run(lambda c: self._write_ticket(c, ticket, insert=False))
 
-    async def get_ticket(self, ticket_id: str) -> Ticket | None:
-        def q(c: sqlite3.Connection) -> Ticket | None:
-            row = c.execute("SELECT data FROM tickets WHERE id=?", (ticket_id,)).fetchone()
-            if row is None:
-                return None
-            data = json.loads(row["data"])
-            data["history"] = [
-                {"at": h["at"], "actor": h["actor"], "action": h["action"], "field": h["field"],
-                 "old": json.loads(h["old"]) if h["old"] is not None else None,
-                 "new": json.loads(h["new"]) if h["new"] is not None else None, "reason": h["reason"]}
-                for h in c.execute("SELECT * FROM ticket_history WHERE ticket_id=? ORDER BY idx", (ticket_id,))
-            ]
-            return Ticket.from_dict(data)
-        return await self.engine.run(q)
-
     async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
-        """Several tickets in one transaction (a merge changes two)."""
+        """Several tickets in one transaction: every CAS holds, or nothing is written."""
+        before = [t.version for t in tickets]
+
         def tx(c: sqlite3.Connection) -> None:
-            for t in tickets:
-                self._write_ticket(c, t, insert=False)
+            try:
+                for t in tickets:
+                    self._write_ticket(c, t, insert=False)
+            except BaseException:
+                for t, v in zip(tickets, before):   # the savepoint is rolled back: so are the versions
+                    t.version = v
+                raise
         await self.engine.run(tx)
+
+    def _update(self, c: sqlite3.Connection, ids: Sequence[str], change: TicketChange,
+                expected: Mapping[str, int]) -> list[Ticket]:
+        loaded: list[Ticket] = []
+        for tid in ids:
+            t = self._load_ticket(c, tid)
+            if t is None:
+                raise NotFound(f"no ticket with id {tid[:40]!r}")
+            want = expected.get(tid)
+            if want is not None and want != t.version:
+                raise PreconditionFailed(f"ticket {t.number} was changed by someone else (version {t.version}, "
+                                         f"not {want})", current_version=t.version)
+            loaded.append(t)
+        before = [t.to_dict() for t in loaded]
+        change(loaded)
+        for t, old in zip(loaded, before):
+            if t.to_dict() != old:
+                self._write_ticket(c, t, insert=False)
+        return loaded
+
+    async def update_tickets(self, ticket_ids: Sequence[str], change: TicketChange, *,
+                             expected: Mapping[str, int] | None = None) -> list[Ticket]:
+        """Read, change and write on the writer thread: one operation, so nothing interleaves."""
+        ids, want = list(ticket_ids), dict(expected or {})
+        return await self.engine.run(lambda c: self._update(c, ids, change, want))
+
+    async def update_ticket(self, ticket_id: str, change: Callable[[Ticket], Any], *,
+                            expected_version: int | None = None) -> Ticket:
+        want = {} if expected_version is None else {ticket_id: expected_version}
+        return (await self.update_tickets([ticket_id], lambda ts: change(ts[0]), expected=want))[0]
+
+    async def get_ticket(self, ticket_id: str) -> Ticket | None:
+        return await self.engine.run(lambda c: self._load_ticket(c, ticket_id))
 
     async def list_tickets(self, *, statuses: Sequence[str] = (), channels: Sequence[str] = (),
                            departments: Sequence[str] = (), limit: int = 100,
@@ -329,14 +393,9 @@ class SQLiteRepository(MiniappRepoMixin):
             if values:
                 where.append(f"{col} IN ({', '.join('?' * len(values))})")
                 args.extend(values)
-        sql = f"SELECT data FROM tickets WHERE {' AND '.join(where)} ORDER BY created_at DESC LIMIT ?"
+        sql = f"SELECT data, version FROM tickets WHERE {' AND '.join(where)} ORDER BY created_at DESC LIMIT ?"
         def q(c: sqlite3.Connection) -> list[Ticket]:
-            out = []
-            for row in c.execute(sql, (*args, limit)).fetchall():
-                data = json.loads(row["data"])
-                data["history"] = self._history(c, data["id"]) if with_history else []
-                out.append(Ticket.from_dict(data))
-            return out
+            return [self._ticket(c, row, with_history=with_history) for row in c.execute(sql, (*args, limit)).fetchall()]
         return await self.engine.run(q)
 
     @staticmethod
@@ -351,14 +410,8 @@ class SQLiteRepository(MiniappRepoMixin):
         def q(c: sqlite3.Connection) -> list[Ticket]:
             ids = [r[0] for r in c.execute("SELECT DISTINCT ticket_id FROM ticket_history WHERE at >= ? AND at < ?",
                                            (since, until))]
-            out = []
-            for tid in ids:
-                row = c.execute("SELECT data FROM tickets WHERE id=?", (tid,)).fetchone()
-                if row is not None:
-                    data = json.loads(row["data"])
-                    data["history"] = self._history(c, tid)
-                    out.append(Ticket.from_dict(data))
-            return out
+            found = (self._load_ticket(c, tid) for tid in ids)
+            return [t for t in found if t is not None]
         return await self.engine.run(q)
 
     async def contact_times(self, since: float, until: float) -> list[tuple[float, float | None, float | None, str]]:
@@ -400,3 +453,41 @@ class SQLiteRepository(MiniappRepoMixin):
             rows = c.execute(sql + " ORDER BY kiosk, hour, event, lang, channel", args).fetchall()
             return [KioskCount(*tuple(r)) for r in rows]
         return await self.engine.run(q)
+
+    # -- moving data between stores (hotline-gateway db copy) ------------------------------------
+    async def is_empty(self) -> bool:
+        def q(c: sqlite3.Connection) -> bool:
+            return all(c.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() is None for t in tables.TABLES)
+        return await self.engine.run(q)
+
+    async def dump_table(self, table: str) -> list[dict[str, Any]]:
+        t = tables.spec(table)
+
+        def q(c: sqlite3.Connection) -> list[dict[str, Any]]:
+            rows = c.execute(f"SELECT {', '.join(t.columns)} FROM {t.name} ORDER BY {', '.join(t.key)}").fetchall()
+            out = []
+            for row in rows:
+                d = dict(row)
+                for col in t.json:
+                    d[col] = None if d[col] is None else json.loads(d[col])
+                for col in t.flags:
+                    d[col] = bool(d[col])
+                out.append(d)
+            return out
+        return await self.engine.run(q)
+
+    async def load_table(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
+        t = tables.spec(table)
+        sql = f"INSERT INTO {t.name} ({', '.join(t.columns)}) VALUES ({', '.join('?' * len(t.columns))})"
+
+        def value(col: str, v: Any) -> Any:
+            if col in t.json:
+                # history old/new keep JSON null as the text 'null', as _write_ticket writes it
+                return json.dumps(v, ensure_ascii=False) if (v is not None or t.name == "ticket_history") else None
+            if col in t.flags:
+                return int(bool(v))
+            return v
+
+        def q(c: sqlite3.Connection) -> None:
+            c.executemany(sql, [tuple(value(col, r.get(col)) for col in t.columns) for r in rows])
+        await self.engine.run(q)

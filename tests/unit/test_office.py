@@ -307,8 +307,9 @@ def test_returned_twice_flagged_then_rerouted_to_district() -> None:
     assert [d for _, d in office.returns(t)] == ["WATER", "ECOLOGY_ENVIRONMENT"]
     office.return_ticket(t, DIST, T0 + 7, "insufficient_info")
     assert t.return_count == 3 and t.flags == ["returned_repeatedly"]     # flagged once
-    routing = [h.new for h in t.history if h.field == "department"]
-    assert routing == ["ECOLOGY_ENVIRONMENT", "DISTRICT"]
+    routing = [(h.action, h.new) for h in t.history if h.field == "department"]
+    # the drafted department is on record from the ticket's creation row on
+    assert routing == [("create", "WATER"), ("reroute", "ECOLOGY_ENVIRONMENT"), ("reroute", "DISTRICT")]
 
 
 # -- callback, review, close ---------------------------------------------------------------------

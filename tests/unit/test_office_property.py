@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from gateway.domain import catalog, office, roles, workflow
+from gateway.domain import audit, catalog, office, roles, workflow
 from gateway.domain.ticket import Ticket
 from gateway.errors import GatewayError
 from tests.unit.test_office import T0
@@ -139,6 +139,7 @@ class OfficeMachine(RuleBasedStateMachine):
             for h in t.history:
                 assert h.action in {"create", "submit", *workflow._BY_NAME} and h.actor
             assert Ticket.from_dict(json.loads(dump(t))) == t
+            assert audit.replay(t) == []          # the history alone rebuilds the ticket
 
     @invariant()
     def history_is_append_only(self) -> None:

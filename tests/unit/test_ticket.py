@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from gateway.domain import audit
 from gateway.domain.ticket import (
     Attachment,
     CallerInfo,
@@ -54,7 +55,12 @@ def test_new_draft_records_suggestions() -> None:
                               "district": "pudong", "event_time": "2026-11-27"}
     assert len(t.id) == 32 and int(t.id, 16) >= 0
     assert t.created_at == t.updated_at == T0
-    assert [(h.action, h.field, h.new) for h in t.history] == [("create", "status", "draft")]
+    # one creation row for the status, the language and each drafted value: the history alone rebuilds it
+    assert [(h.action, h.field, h.old, h.new) for h in t.history] == [
+        ("create", "status", None, "draft"), ("create", "lang", None, "en"),
+        ("create", "category", None, "COMPLAINT"), ("create", "department", None, "HOUSING"),
+        ("create", "district", None, "pudong"), ("create", "event_time", None, "2026-11-27")]
+    assert audit.replay(t) == []
     assert t.draft_acceptance() == {"category": True, "department": True, "district": True, "event_time": True}
 
 
@@ -82,7 +88,7 @@ def test_edit_appends_one_entry_per_changed_field() -> None:
     ]
     assert all(h.actor == "agent-7" and h.at == T0 + 60 and h.action == "edit"
                and h.reason == "caller clarified" for h in added)
-    assert t.history[-4:] == added and len(t.history) == 5
+    assert t.history[-4:] == added and len(t.history) == 4 + 4     # 4 creation rows, 4 edits
     assert t.updated_at == T0 + 60
     assert t.draft_acceptance() == {"category": False, "district": True}
 
@@ -90,7 +96,7 @@ def test_edit_appends_one_entry_per_changed_field() -> None:
 def test_edit_without_change_adds_nothing() -> None:
     t = draft(district="xuhui")
     assert t.edit({"district": "XUHUI"}, actor="a", now=T0 + 5) == []
-    assert t.updated_at == T0 and len(t.history) == 1
+    assert t.updated_at == T0 and len(t.history) == 3          # status, lang, district at creation
 
 
 def test_edit_can_clear_and_change_language() -> None:
