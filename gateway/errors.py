@@ -100,11 +100,14 @@ class PreconditionFailed(GatewayError):
     def __init__(self, message: str, *, current_version: int | None = None, **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.current_version = current_version
+        self.current: dict[str, object] | None = None   # the record as it is now, as the client may see it
 
     def to_dict(self) -> dict[str, dict[str, object]]:  # type: ignore[override]
         body: dict[str, dict[str, object]] = super().to_dict()  # type: ignore[assignment]
         if self.current_version is not None:
             body["error"]["current_version"] = self.current_version
+        if self.current is not None:
+            body["current"] = self.current
         return body
 
 

@@ -230,10 +230,8 @@ async def survey_answer(request: web.Request) -> web.Response:
     from gateway.domain import office
     from gateway.errors import Conflict
     from gateway.web.keys import CLOCK
-    svc, rec, t = await _own(request)
+    svc, rec, _t = await _own(request)
     body = parse_json_object(await request.read())
-    if not _survey_open(t):
-        raise Conflict("there is no reply to rate yet, or you already answered")
     resolved, level = body.get("resolved"), body.get("satisfaction")
     if not isinstance(resolved, bool):
         raise InvalidField("'resolved' must be true or false", field="resolved")
@@ -243,7 +241,11 @@ async def survey_answer(request: web.Request) -> web.Response:
     if note is not None and not isinstance(note, str):
         raise InvalidField("'note' must be text", field="note")
     now = request.app[CLOCK].now()
-    office.record_callback(t, f"citizen:{rec.number}", now, resolved=resolved, satisfaction=level,
-                           note=note or None, channel="miniapp")
-    await svc.repo.save_ticket(t)                  # on disk before the thank-you
+
+    def answer(t: Ticket) -> None:             # on the ticket as stored now: a reply and a survey may race
+        if not _survey_open(t):
+            raise Conflict("there is no reply to rate yet, or you already answered")
+        office.record_callback(t, f"citizen:{rec.number}", now, resolved=resolved, satisfaction=level,
+                               note=note or None, channel="miniapp")
+    t = await svc.repo.update_ticket(rec.ticket_id, answer)     # on disk before the thank-you
     return web.json_response(public_view(request, rec, t, _lang(request.query.get("lang"), rec.lang)))

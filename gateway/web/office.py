@@ -15,9 +15,10 @@ from aiohttp import web
 
 from gateway.domain import catalog, duplicates, office, roles
 from gateway.domain.ticket import Ticket
-from gateway.errors import Forbidden, InvalidField, NotFound
+from gateway.errors import Forbidden, InvalidField, NotFound, PreconditionFailed
 from gateway.storage.records import UserRecord
 from gateway.web.api import current_user
+from gateway.web.conditional import change_ticket, change_tickets, respond, visible
 from gateway.web.keys import CLOCK, REPO
 from gateway.web.middleware import read_json
 
@@ -52,8 +53,7 @@ async def load_visible(request: web.Request, user: UserRecord, ticket_id: str | 
     t = await request.app[REPO].get_ticket(tid)
     if t is None:
         raise NotFound(f"no ticket with id {tid[:40]!r}")
-    if not roles.can_see(role_of(user), user.department, t):
-        raise Forbidden("this ticket is not one your role or department handles")
+    visible(role_of(user), user, t)
     return t
 
 
@@ -115,13 +115,16 @@ async def _body(request: web.Request) -> dict[str, Any]:
 def _action_handler(name: str) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
         user = await current_user(request)
+        role = role_of(user)
         body = await _body(request)
-        t = await load_visible(request, user)
-        roles.check(role_of(user), user.department, name, t)
         now = request.app[CLOCK].now()
-        OPERATIONS[name](t, actor_of(user), now, body)        # raises before changing anything
-        await request.app[REPO].save_ticket(t)                # on disk before the answer
-        return web.json_response(ticket_view(t, user, now))
+
+        def act(t: Ticket) -> None:            # on the ticket as stored now; raises before changing anything
+            roles.check(role, user.department, name, t)
+            OPERATIONS[name](t, actor_of(user), now, body)
+        t = await change_ticket(request, request.app[REPO], request.match_info["id"], role, user, act,
+                                lambda cur: ticket_view(cur, user, now))   # on disk before the answer
+        return respond(ticket_view(t, user, now), t)
     handle.__name__ = f"ticket_{name}"
     return handle
 
@@ -132,18 +135,33 @@ for _name in OPERATIONS:
 
 @routes.post("/api/v1/tickets/{id}/merge")
 async def merge(request: web.Request) -> web.Response:
+    """Close this ticket into ``into``; both change in one transaction.  ``If-Match`` is this
+    ticket's version; ``into_version`` (optional) the kept ticket's."""
     user = await current_user(request)
+    role = role_of(user)
     body = await read_json(request)
-    source = await load_visible(request, user)
     into = body.get("into")
     if not isinstance(into, str) or not into:
         raise InvalidField("'into' is the id of the ticket to keep", field="into")
-    target = await load_visible(request, user, into)
-    roles.check(role_of(user), user.department, "merge", source)
+    into_version = body.get("into_version")
+    if into_version is not None and (isinstance(into_version, bool) or not isinstance(into_version, int)):
+        raise InvalidField("'into_version' is the kept ticket's version, a whole number", field="into_version")
     now = request.app[CLOCK].now()
-    office.merge(source, target, actor_of(user), now, reason=_text(body, "reason"))
-    await request.app[REPO].save_tickets([source, target])   # one transaction: both or neither
-    return web.json_response({"merged": ticket_view(source, user, now), "kept": ticket_view(target, user, now)})
+    source_id = request.match_info["id"]
+    if into == source_id:
+        raise InvalidField("a ticket cannot be merged into itself", field="into")
+
+    def merge_two(tickets: list[Ticket]) -> None:
+        source, target = tickets
+        roles.check(role, user.department, "merge", source)
+        if into_version is not None and target.version != into_version:
+            raise PreconditionFailed(f"the ticket to keep ({target.number}) was changed by someone else "
+                                     f"(it is now version {target.version}); nothing was merged",
+                                     current_version=target.version)
+        office.merge(source, target, actor_of(user), now, reason=_text(body, "reason"))
+    source, target = await change_tickets(request, request.app[REPO], [source_id, into], role, user, merge_two,
+                                           lambda cur: ticket_view(cur, user, now))
+    return respond({"merged": ticket_view(source, user, now), "kept": ticket_view(target, user, now)}, source)
 
 
 @routes.get("/api/v1/tickets/{id}/duplicates")

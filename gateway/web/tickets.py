@@ -16,6 +16,7 @@ from gateway.chat.ticketing import SHANGHAI
 from gateway.storage.records import UserRecord
 from gateway.web.api import current_user
 from gateway.web.office import actor_of, load_visible, role_of, ticket_view
+from gateway.web.conditional import change_ticket, respond
 from gateway.web.keys import CLOCK, REPO
 from gateway.web.middleware import read_json
 
@@ -89,32 +90,36 @@ async def list_tickets(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/tickets/{id}")
 async def get_ticket(request: web.Request) -> web.Response:
+    """The ticket as your role sees it, with its version in the JSON and as the ``ETag``."""
     user = await current_user(request)
-    return web.json_response(ticket_view(await load_visible(request, user), user, request.app[CLOCK].now()))
+    t = await load_visible(request, user)
+    return respond(ticket_view(t, user, request.app[CLOCK].now()), t)
 
 
 @routes.patch("/api/v1/tickets/{id}")
 async def edit_ticket(request: web.Request) -> web.Response:
+    """Edit fields; with ``If-Match`` only if nobody changed the ticket since (else 412)."""
     user = await current_agent(request)
     body = await read_json(request)
-    t = await load_visible(request, user)
-    if t.status not in EDITABLE_BY_AGENT:
-        raise Forbidden(f"a ticket in state {t.status!r} is no longer edited by the seat")
     reason = body.pop("reason", None)
     now = request.app[CLOCK].now()
-    t.edit(body, actor=_actor(user), now=now, reason=reason if isinstance(reason, str) else None)
-    await request.app[REPO].save_ticket(t)
-    return web.json_response(ticket_view(t, user, now))
+
+    def edit(t: Ticket) -> None:
+        if t.status not in EDITABLE_BY_AGENT:
+            raise Forbidden(f"a ticket in state {t.status!r} is no longer edited by the seat")
+        t.edit(body, actor=_actor(user), now=now, reason=reason if isinstance(reason, str) else None)
+    t = await change_ticket(request, request.app[REPO], request.match_info["id"], role_of(user), user, edit,
+                            lambda cur: ticket_view(cur, user, now))
+    return respond(ticket_view(t, user, now), t)
 
 
 @routes.post("/api/v1/tickets/{id}/submit")
 async def submit_ticket(request: web.Request) -> web.Response:
     user = await current_agent(request)
-    t = await load_visible(request, user)
     now = request.app[CLOCK].now()
-    _accept(t, user, now)
-    await request.app[REPO].save_ticket(t)
-    return web.json_response(ticket_view(t, user, now))
+    t = await change_ticket(request, request.app[REPO], request.match_info["id"], role_of(user), user,
+                            lambda t: _accept(t, user, now), lambda cur: ticket_view(cur, user, now))
+    return respond(ticket_view(t, user, now), t)
 
 
 @routes.post("/api/v1/tickets")
@@ -140,4 +145,4 @@ async def create_ticket(request: web.Request) -> web.Response:
     day = datetime.fromtimestamp(now, SHANGHAI).date()
     t.number = ticket_number(day, await repo.next_ticket_number(day.isoformat()))
     await repo.insert_ticket(t)
-    return web.json_response(ticket_view(t, user, now), status=201)
+    return respond(ticket_view(t, user, now), t, status=201)
