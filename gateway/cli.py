@@ -6,14 +6,16 @@ import argparse
 import asyncio
 import dataclasses
 import signal
-import sqlite3
 import sys
 import time
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from gateway.config import Config, load_config
 from gateway.errors import GatewayError
+
+T = TypeVar("T")
 
 
 def _add_config_flags(p: argparse.ArgumentParser) -> None:
@@ -46,6 +48,7 @@ async def _serve(config: Config) -> int:
     from aiohttp import web
 
     from gateway.demo import DEMO_OFFICE, DEMO_PASSWORD, demo_seats
+    from gateway.storage import redact_url
     from gateway.web.app import create_app
 
     app = create_app(config)
@@ -68,7 +71,7 @@ async def _serve(config: Config) -> int:
              f"  back office      : {base}/office   supervisor dashboard: {base}/supervisor",
              f"  self-service API : {base}/open311/v2/services.json  {base}/api/v1/openapi.json",
              f"  health / metrics : {base}/healthz  {base}/metrics",
-             f"  database         : {config.db}"]
+             f"  database         : {redact_url(config.db)}"]
     if config.demo:
         lines.append(f"  demo seat logins (password '{DEMO_PASSWORD}' for all; demo only):")
         for s in demo_seats():
@@ -90,12 +93,33 @@ async def _serve(config: Config) -> int:
     return 0
 
 
-def _open_repo(db: str | None):
-    from gateway.storage.sqlite import SQLiteRepository
-    cfg = load_config(overrides={"db": db})
-    repo = SQLiteRepository(cfg.db, synchronous=cfg.sqlite_synchronous)
-    repo.open_sync()
+class StorageUnavailable(GatewayError):
+    """The database could not be opened or used: the environment, not the command line (exit 1)."""
+    code = "storage_unavailable"
+    status = 503
+
+
+async def _open_repo(db: str | None, config: str | None = None) -> Any:
+    """The repository for ``--db`` (or the configured one), opened and migrated."""
+    from gateway.storage import create_repository, redact_url
+    cfg = load_config(config, overrides={"db": db})
+    repo = create_repository(cfg.db, synchronous=cfg.sqlite_synchronous, pool_size=min(cfg.db_pool_size, 4))
+    try:
+        await repo.open()
+    except (GatewayError, OSError):
+        raise
+    except Exception as exc:  # the driver's own error (sqlite3, psycopg): one line, no traceback
+        raise StorageUnavailable(f"cannot open the database {redact_url(cfg.db)}: {type(exc).__name__}: {exc}"
+                                 ) from None
     return repo
+
+
+async def _with_repo(db: str | None, fn: Callable[[Any], Awaitable[T]]) -> T:
+    repo = await _open_repo(db)
+    try:
+        return await fn(repo)
+    finally:
+        await repo.close()
 
 
 def cmd_seats_create(args: argparse.Namespace) -> int:
@@ -105,13 +129,10 @@ def cmd_seats_create(args: argparse.Namespace) -> int:
 
     skills = parse_skills(args.skills)
     password = args.password or new_token()[:16]
-    repo = _open_repo(args.db)
-    try:
-        repo.create_user_sync(UserRecord(id=uuid.uuid4().hex, login=args.login, name=args.name or args.login,
-                                         role="agent", seat_kind=args.kind, skills=skills,
-                                         password_hash=hash_password(password), created_at=time.time()))
-    finally:
-        repo.close_sync()
+    user = UserRecord(id=uuid.uuid4().hex, login=args.login, name=args.name or args.login, role="agent",
+                      seat_kind=args.kind, skills=skills, password_hash=hash_password(password),
+                      created_at=time.time())
+    asyncio.run(_with_repo(args.db, lambda repo: repo.create_user(user)))
     print(f"seat {args.login} created ({args.kind}; {', '.join(f'{k}={v}' for k, v in skills.items())}); "
           f"password: {password}")
     return 0
@@ -129,17 +150,49 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     if args.department:
         from gateway.domain import catalog
         catalog.department(args.department)
-    repo = _open_repo(args.db)
     token = new_token()
-    try:
-        uid = uuid.uuid4().hex
-        login = args.login or f"{args.role}-{uid[:8]}"
-        repo.create_user_sync(UserRecord(id=uid, login=login, name=args.name, role=args.role,
-                                         department=args.department, created_at=time.time()))
-        repo.add_token_sync(token_hash(token), uid, time.time(), None)
-    finally:
-        repo.close_sync()
+    uid = uuid.uuid4().hex
+    login = args.login or f"{args.role}-{uid[:8]}"
+
+    async def create(repo: Any) -> None:
+        await repo.create_user(UserRecord(id=uid, login=login, name=args.name, role=args.role,
+                                          department=args.department, created_at=time.time()))
+        await repo.add_token(token_hash(token), uid, time.time(), None)
+    asyncio.run(_with_repo(args.db, create))
     print(f"user {login} ({args.role}) created; access token: {token}")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring the database's schema up to date (serve does this at start-up too)."""
+    from gateway.storage import redact_url
+    version = asyncio.run(_with_repo(args.db, lambda repo: repo.schema_version()))
+    print(f"database {redact_url(args.db or load_config().db)} is at schema version {version}")
+    return 0
+
+
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    """Copy every table from one store to an empty other, then verify row counts and checksums."""
+    from gateway.storage import copy as dbcopy
+    from gateway.storage import redact_url
+    if args.source == args.target:
+        raise GatewayError("--from and --to are the same database", code="invalid_field")
+
+    async def run() -> list[dbcopy.TableReport]:
+        source = await _open_repo(args.source)
+        try:
+            target = await _open_repo(args.target)
+            try:
+                return await dbcopy.copy_all(source, target)
+            finally:
+                await target.close()
+        finally:
+            await source.close()
+    reports = asyncio.run(run())
+    print(f"copied {redact_url(args.source)} -> {redact_url(args.target)}")
+    for r in reports:
+        print(f"  {r.table:<17} {r.rows:>9} rows  sha256 {r.checksum[:16]}  verified")
+    print(f"all {len(reports)} tables verified: row counts and checksums match")
     return 0
 
 
@@ -187,6 +240,9 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 def cmd_draft(args: argparse.Namespace) -> int:
     """One case a line in ({"id","lang","text","reference_time"}), one draft a line out."""
     import json as _json
+    if args.db is not None:
+        from gateway.storage import backend_of
+        backend_of(args.db)
     svc = _translation(args) if not args.no_mt else None
     from translate.drafting import draft_case
     from translate import detect as _detect
@@ -233,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--kind", choices=["agent", "volunteer"], default="agent")
     sc.add_argument("--skills", required=True, help="e.g. 'lang:ja=4,lang:en=3' or 'sign:csl=5'")
     sc.add_argument("--password", help="default: a random one, printed")
-    sc.add_argument("--db")
+    sc.add_argument("--db", help="a SQLite file path or a postgresql:// URL (default: the configured db)")
     sc.set_defaults(func=cmd_seats_create)
 
     models = sub.add_parser("models", help="on-device translation packages (Argos .argosmodel)")
@@ -252,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     dr.add_argument("--jsonl", required=True, help="input file, or - for standard input")
     dr.add_argument("--no-mt", action="store_true", help="draft without machine translation")
     dr.add_argument("--translate-dir")
+    dr.add_argument("--db", help="checked like every command's --db; drafting itself reads no database")
     dr.add_argument("--config")
     dr.set_defaults(func=cmd_draft)
 
@@ -261,14 +318,24 @@ def build_parser() -> argparse.ArgumentParser:
     uc.add_argument("--name", required=True)
     uc.add_argument("--login")
     uc.add_argument("--department")
-    uc.add_argument("--db")
+    uc.add_argument("--db", help="a SQLite file path or a postgresql:// URL (default: the configured db)")
     uc.set_defaults(func=cmd_users_create)
+
+    mg = sub.add_parser("migrate", help="create or update the database schema (serve also does it at start-up)")
+    mg.add_argument("--db", help="a SQLite file path or a postgresql:// URL (HOTLINE_DB)")
+    mg.set_defaults(func=cmd_migrate)
+
+    db = sub.add_parser("db", help="database tools").add_subparsers(dest="db_cmd", required=True)
+    dc = db.add_parser("copy", help="copy every table into an EMPTY database, then verify counts and checksums")
+    dc.add_argument("--from", dest="source", required=True, help="e.g. var/gateway.sqlite3")
+    dc.add_argument("--to", dest="target", required=True, help="e.g. postgresql://hotline@db.internal/hotline")
+    dc.set_defaults(func=cmd_db_copy)
 
     keys = sub.add_parser("apikeys", help="API keys for self-service clients (Open311, the mini program)")
     kc = keys.add_subparsers(dest="apikeys_cmd", required=True).add_parser(
         "create", help="create a client key; prints the key (shown once) as the last word")
     kc.add_argument("--name", required=True, help="who the client is, e.g. 'mini-program' or 'fixmystreet'")
-    kc.add_argument("--db")
+    kc.add_argument("--db", help="a SQLite file path or a postgresql:// URL (default: the configured db)")
     kc.set_defaults(func=cmd_apikeys_create)
     return p
 
@@ -280,11 +347,7 @@ def cmd_apikeys_create(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise GatewayError(str(exc), code="invalid_field") from None
     key = apikeys.new_key()
-    repo = _open_repo(args.db)
-    try:
-        repo.create_api_key_sync(rec, apikeys.key_hash(key))   # only the hash is stored
-    finally:
-        repo.close_sync()
+    asyncio.run(_with_repo(args.db, lambda repo: repo.create_api_key(rec, apikeys.key_hash(key))))  # only the hash
     print(f"API key for {rec.name} created (store it now; it is not shown again): {key}")
     return 0
 
@@ -293,14 +356,16 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except StorageUnavailable as exc:
+        print(f"hotline-gateway: database error: {exc.message}", file=sys.stderr)
+        return 1
     except GatewayError as exc:
         print(f"hotline-gateway: {exc.message}", file=sys.stderr)
         return 2
-    except (OSError, sqlite3.Error) as exc:
-        # The environment, not the command line: an unopenable database, a port in use.
+    except OSError as exc:
+        # The environment, not the command line: a port in use, an unwritable folder.
         # One line, exit 1, instead of a traceback.
-        what = "database error: " if isinstance(exc, sqlite3.Error) else ""
-        print(f"hotline-gateway: {what}{exc}", file=sys.stderr)
+        print(f"hotline-gateway: {exc}", file=sys.stderr)
         return 1
 
 

@@ -26,7 +26,10 @@ ENV_PREFIX = "HOTLINE_"
 class Config:
     host: str = "127.0.0.1"
     port: int = 12345
+    # A SQLite file (the embedded default) or postgresql://user@host:5432/dbname (see README).
     db: str = "var/gateway.sqlite3"
+    # PostgreSQL only: the most connections this node keeps open.
+    db_pool_size: int = 10
     # FULL: every commit is fsynced before a message or ticket is acknowledged.
     sqlite_synchronous: str = "FULL"
     max_message_chars: int = 2000
@@ -88,6 +91,10 @@ class Config:
         if sync not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise InvalidField(f"sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA, not {self.sqlite_synchronous!r}")
         self.sqlite_synchronous = sync
+        from gateway.storage import backend_of
+        backend_of(self.db)                       # an unknown URL scheme is a configuration error
+        if not 1 <= self.db_pool_size <= 500:
+            raise InvalidField(f"db_pool_size must be from 1 to 500, not {self.db_pool_size!r}")
         level = self.log_level.strip().upper()
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise InvalidField(f"log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {self.log_level!r}")

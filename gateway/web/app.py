@@ -14,8 +14,8 @@ from gateway.clock import Clock, SystemClock
 from gateway.config import Config
 from gateway.demo import demo_users
 from gateway.metrics import Metrics
-from gateway.storage import create_repository
-from gateway.storage.sqlite import SQLiteRepository
+from gateway.storage import create_repository, redact_url
+from gateway.storage.repository import Repository
 from gateway.web import api, kiosk_api, office, stats_api, tickets, translate_api, video_api, ws
 from gateway.web.keys import CLOCK, CONFIG, METRICS, REPO, SERVICE, TRANSLATION, VIDEO
 from gateway.web.middleware import errors_middleware
@@ -31,7 +31,8 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
     languages.configure(config.languages or None)
     clock = clock or SystemClock()
     metrics = Metrics()
-    repo = create_repository(config.db, synchronous=config.sqlite_synchronous, on_commit=metrics.on_commit)
+    repo = create_repository(config.db, synchronous=config.sqlite_synchronous, pool_size=config.db_pool_size,
+                             on_commit=metrics.on_commit)
     routing = RoutingConfig.from_dict(config.routing or DEFAULT_ROUTING)
     translation = None
     if config.mt_enabled:
@@ -85,7 +86,7 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
             removed = video.purge_recordings(clock.now())
             if removed:
                 log.info("expired recordings deleted", extra={"event": "recordings_purged", "count": len(removed)})
-        log.info("gateway started", extra={"event": "started", "db": config.db})
+        log.info("gateway started", extra={"event": "started", "db": redact_url(config.db)})
 
     async def on_shutdown(app: web.Application) -> None:
         if video is not None:
@@ -104,7 +105,7 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
     return app
 
 
-def _add_miniapp(app: web.Application, config: Config, repo: SQLiteRepository, service: ChatService,
+def _add_miniapp(app: web.Application, config: Config, repo: Repository, service: ChatService,
                  clock: Clock) -> None:
     """Self-service submissions: Open311 GeoReport v2, the mini program's API, the OpenAPI document."""
     from pathlib import Path
@@ -132,7 +133,7 @@ def _add_miniapp(app: web.Application, config: Config, repo: SQLiteRepository, s
     app.router.add_get("/api/v1/openapi.json", openapi)
 
 
-async def seed_demo(repo: SQLiteRepository, now: float) -> int:
+async def seed_demo(repo: Repository, now: float) -> int:
     created = 0
     for user in demo_users(now):
         if await repo.get_user_by_login(user.login) is None:

@@ -8,11 +8,11 @@ from gateway.chat.service import ChatService
 from gateway.clock import Clock
 from gateway.config import Config
 from gateway.metrics import Metrics
-from gateway.storage.sqlite import SQLiteRepository
+from gateway.storage.repository import Repository
 
 CONFIG = web.AppKey("config", Config)
 CLOCK = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
-REPO = web.AppKey("repo", SQLiteRepository)
+REPO = web.AppKey("repo", Repository)  # type: ignore[type-abstract]
 SERVICE = web.AppKey("service", ChatService)
 METRICS = web.AppKey("metrics", Metrics)
 # The translation service (translate.service.TranslationService) or absent when MT is off.
