@@ -1,4 +1,8 @@
-"""Shared fixtures: a real gateway app on a real SQLite file, with a controllable clock."""
+"""Shared fixtures: a real gateway app on a real store, with a controllable clock.
+
+``gw`` (and ``gateway_factory``) run every test that uses them twice: on a SQLite file and on a
+database of the session's private PostgreSQL server (``tests/pg.py``), because every
+integration test touches storage."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from gateway.config import load_config
 from gateway.storage.records import UserRecord
 from gateway.web.app import create_app
 from gateway.web.keys import REPO, SERVICE
+from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures, registered by import)
 
 PASSWORD = "test-password"
 _PW_HASH = hash_password(PASSWORD)
@@ -90,10 +95,18 @@ async def recv_until(ws, type_: str, *, timeout: float = 3.0, match: Callable[[d
         raise AssertionError(f"no {type_!r} message within {timeout}s; seen {seen}") from None
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path) -> str:
+    """Where the test's store lives: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "postgres":
+        return request.getfixturevalue("pg_url")
+    return str(tmp_path / "gw.sqlite3")
+
+
 @pytest.fixture
-def gateway_factory(aiohttp_client, tmp_path, clock) -> Callable[..., Awaitable[Gateway]]:
+def gateway_factory(aiohttp_client, tmp_path, clock, db_url) -> Callable[..., Awaitable[Gateway]]:
     async def make(**overrides: Any) -> Gateway:
-        config = make_config(tmp_path, **overrides)
+        config = make_config(tmp_path, **{"db": db_url, **overrides})
         app = create_app(config, clock=clock, run_ticker=False)
         client = await aiohttp_client(app)
         return Gateway(client, clock)

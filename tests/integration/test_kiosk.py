@@ -83,8 +83,15 @@ async def test_a_shanghai_day_is_the_report_day(gw):
 
 async def test_only_the_six_anonymous_columns_exist(gw):
     await event(gw)
-    with sqlite3.connect(gw.app[CONFIG].db) as conn:
-        cols = [r[1] for r in conn.execute("PRAGMA table_info(kiosk_counts)")]
+    db = gw.app[CONFIG].db
+    if db.startswith("postgresql://"):
+        import psycopg
+        with psycopg.connect(db) as conn:
+            cols = [r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns WHERE "
+                                               "table_name = 'kiosk_counts' ORDER BY ordinal_position")]
+    else:
+        with sqlite3.connect(db) as conn:
+            cols = [r[1] for r in conn.execute("PRAGMA table_info(kiosk_counts)")]
     assert cols == ["kiosk", "hour", "event", "lang", "channel", "count"]
 
 
