@@ -3,9 +3,11 @@
     .venv/bin/python bench/chat_bench.py --sessions 1000 --duration 30
 
 What it does, all on loopback:
-1. Creates N seats (``lang:en=5``) and their bearer tokens in a fresh SQLite file.
-2. Starts ``hotline-gateway serve`` on that file in its own process (synchronous=FULL:
-   every message is fsynced before it is acknowledged or relayed).
+1. Creates N seats (``lang:en=5``) and their bearer tokens in a fresh store (``--db``: a
+   SQLite file by default, or PostgreSQL, see bench/dbspec.py; repeat --db to measure both).
+2. Starts ``hotline-gateway serve`` on it in its own process (SQLite synchronous=FULL,
+   PostgreSQL synchronous_commit=on: every message is committed before it is acknowledged
+   or relayed).
 3. Starts the load generator in a *separate* process (clients sharing the server's
    event loop would measure themselves, see OFFLINE_NOTES).  It connects N seats,
    creates N chat sessions, lets the ACD pair them, then every caller sends
@@ -213,24 +215,29 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
     raise SystemExit(f"server at {url} did not come up")
 
 
-def seed(db: Path, n: int) -> list[str]:
+def seed(db: str, n: int) -> list[str]:
+    """N seats and their tokens, through the repository interface (any backend)."""
     from gateway.auth import new_token, token_hash
+    from gateway.storage import create_repository
     from gateway.storage.records import UserRecord
-    from gateway.storage.sqlite import SQLiteRepository
 
-    repo = SQLiteRepository(db)
-    repo.open_sync()
-    tokens = []
-    now = time.time()
-    for i in range(n):
-        uid = uuid.uuid4().hex
-        repo.create_user_sync(UserRecord(id=uid, login=f"bench-{i}", name=f"Bench seat {i}", role="agent",
-                                         seat_kind="agent", skills={"lang:en": 5}, created_at=now))
-        tok = new_token()
-        repo.add_token_sync(token_hash(tok), uid, now, None)
-        tokens.append(tok)
-    repo.close_sync()
-    return tokens
+    async def run() -> list[str]:
+        repo = create_repository(db)
+        await repo.open()
+        tokens = []
+        now = time.time()
+        try:
+            for i in range(n):
+                uid = uuid.uuid4().hex
+                await repo.create_user(UserRecord(id=uid, login=f"bench-{i}", name=f"Bench seat {i}", role="agent",
+                                                  seat_kind="agent", skills={"lang:en": 5}, created_at=now))
+                tok = new_token()
+                await repo.add_token(token_hash(tok), uid, now, None)
+                tokens.append(tok)
+        finally:
+            await repo.close()
+        return tokens
+    return asyncio.run(run())
 
 
 def run_loadgen(spec: dict) -> dict:
@@ -251,34 +258,23 @@ def summary(name: str, r: dict) -> dict:
     return row
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sessions", type=int, default=1000)
-    ap.add_argument("--duration", type=float, default=30.0, help="seconds of steady chatting")
-    ap.add_argument("--rate", type=float, default=1.0, help="messages per second per caller")
-    ap.add_argument("--ramp", type=float, default=0.1, help="share of the earliest samples dropped")
-    ap.add_argument("--synchronous", default="FULL", help="SQLite synchronous setting for the gateway")
-    ap.add_argument("--skip-echo", action="store_true")
-    ap.add_argument("--loadgen", help=argparse.SUPPRESS)
-    ap.add_argument("--echo-server", type=int, help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.loadgen:
-        return loadgen_main(json.loads(args.loadgen))
-    if args.echo_server:
-        return echo_server_main(args.echo_server)
-
+def run_gateway(spec: str, args: argparse.Namespace) -> dict:
+    """Serve the gateway on one store (``bench/dbspec.py``) and chat through it."""
+    from bench.dbspec import database, label
     exe = ROOT / ".venv" / "bin" / "hotline-gateway"
-    with tempfile.TemporaryDirectory(prefix="chat-bench-") as tmp:
-        db = Path(tmp) / "bench.sqlite3"
+    with tempfile.TemporaryDirectory(prefix="chat-bench-") as tmp, database(spec) as db:
         tokens = seed(db, args.sessions)
         port = free_port()
         env = {**os.environ, "HOTLINE_LOG_LEVEL": "WARNING"}
-        server = subprocess.Popen([str(exe), "serve", "--port", str(port), "--db", str(db),
-                                   "--sqlite-synchronous", args.synchronous], env=env)
+        server = subprocess.Popen([str(exe), "serve", "--port", str(port), "--db", db,
+                                   "--sqlite-synchronous", args.synchronous, "--secret-file", f"{tmp}/secret.key",
+                                   "--translate-dir", f"{tmp}/translate"], env=env, cwd=tmp)
         try:
             wait_http(f"http://127.0.0.1:{port}/healthz")
+            store = (f"sqlite synchronous={args.synchronous}" if label(spec) == "sqlite"
+                     else "postgresql synchronous_commit=on" + (", fsync=on" if spec == "temp-postgresql" else ""))
             print(f"chat_bench: {args.sessions} pairs, {args.rate} msg/s per caller, {args.duration:.0f} s, "
-                  f"sqlite synchronous={args.synchronous}, {os.cpu_count()} cores")
+                  f"{store}, {os.cpu_count()} cores")
             cpu0 = _cpu(server.pid)
             g = run_loadgen({"kind": "gateway", "base": f"http://127.0.0.1:{port}", "tokens": tokens,
                              "duration": args.duration, "rate": args.rate, "ramp": args.ramp})
@@ -289,8 +285,30 @@ def main() -> None:
             server.wait(timeout=30)
     print(f"pairing: {g['paired']}/{g['sessions']} sessions answered in {g['setup_s']:.1f} s; "
           f"errors={g['errors']} unacknowledged/lost={g['lost']}; gateway CPU {cpu1 - cpu0:.1f} s")
-    print(f"group commits: {commits}")
-    gw = summary("gateway relay", g)
+    print(f"commits: {commits}")
+    return {**summary(f"gateway relay ({label(spec)})", g), "backend": label(spec)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sessions", type=int, default=1000)
+    ap.add_argument("--duration", type=float, default=30.0, help="seconds of steady chatting")
+    ap.add_argument("--rate", type=float, default=1.0, help="messages per second per caller")
+    ap.add_argument("--ramp", type=float, default=0.1, help="share of the earliest samples dropped")
+    ap.add_argument("--synchronous", default="FULL", help="SQLite synchronous setting for the gateway")
+    ap.add_argument("--skip-echo", action="store_true")
+    ap.add_argument("--db", action="append", metavar="STORE",
+                    help="sqlite (default), temp-postgresql, or an empty postgresql:// database; "
+                         "repeat to compare backends in one run (bench/dbspec.py)")
+    ap.add_argument("--loadgen", help=argparse.SUPPRESS)
+    ap.add_argument("--echo-server", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.loadgen:
+        return loadgen_main(json.loads(args.loadgen))
+    if args.echo_server:
+        return echo_server_main(args.echo_server)
+
+    results = [run_gateway(spec, args) for spec in (args.db or ["sqlite"])]
     if args.skip_echo:
         return
     port = free_port()
@@ -303,6 +321,10 @@ def main() -> None:
         echo.terminate()
         echo.wait(timeout=30)
     eb = summary("bare aiohttp echo", e)
+    for gw in results[1:]:
+        print(f"ratio gateway ({gw['backend']})/echo: p50 x{gw['p50_ms'] / eb['p50_ms']:.2f}, "
+              f"p99 x{gw['p99_ms'] / eb['p99_ms']:.2f}")
+    gw = results[0]           # the last line keeps its format, for the first --db
     print(f"ratio gateway/echo: p50 x{gw['p50_ms'] / eb['p50_ms']:.2f}, p99 x{gw['p99_ms'] / eb['p99_ms']:.2f}")
 
 

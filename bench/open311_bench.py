@@ -5,8 +5,10 @@ against a bare aiohttp + SQLite baseline.
     .venv/bin/python bench/open311_bench.py --quick    # 32 clients, 8 s per server
 
 What it does, all on loopback:
-1. Creates an API key with ``hotline-gateway apikeys create`` in a fresh SQLite file and
-   starts ``hotline-gateway serve`` on that file in its own process (synchronous=FULL:
+1. Creates an API key with ``hotline-gateway apikeys create`` in a fresh store (``--db``:
+   a SQLite file by default, or PostgreSQL, see bench/dbspec.py; repeat --db to measure both
+   in one run) and starts ``hotline-gateway serve`` on it in its own process (SQLite
+   synchronous=FULL, PostgreSQL synchronous_commit=on:
    every accepted submission is committed and fsynced before its 201; rate limits raised
    so they never trigger; a fresh, empty ``--translate-dir`` so drafting runs on rules only).
 2. Runs the load generator in a *separate* process (clients sharing the server's event
@@ -311,14 +313,6 @@ def cpu_s(pid: int) -> float:
         return float("nan")
 
 
-def count_rows(db: Path, table: str) -> int:
-    c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return c.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-    finally:
-        c.close()
-
-
 def commit_histogram(url: str) -> str:
     """Group-commit batches from the gateway's own /metrics (as bench/chat_bench.py)."""
     import urllib.request
@@ -363,11 +357,68 @@ def figures(name: str, r: dict, cpu_total: float) -> dict:
 
 
 # ---------------------------------------------------------------- main
+def run_gateway(spec: str, args: argparse.Namespace, duration: float) -> dict:
+    """Serve the gateway on one store (``bench/dbspec.py``), load it, check durability."""
+    from bench.dbspec import count_rows, database, label
+    exe = ROOT / ".venv" / "bin" / "hotline-gateway"
+    with tempfile.TemporaryDirectory(prefix="open311-bench-") as tmp, database(spec) as db:
+        tmpd = Path(tmp)
+        env = {**os.environ, "HOTLINE_LOG_LEVEL": "WARNING"}
+        made = subprocess.run([str(exe), "apikeys", "create", "--name", "open311-bench", "--db", db],
+                              capture_output=True, text=True, env=env, cwd=tmp)
+        if made.returncode != 0:
+            raise SystemExit(f"apikeys create failed:\n{made.stderr}")
+        api_key = made.stdout.split()[-1]
+        port = free_port()
+        (tmpd / "translate").mkdir()
+        log = open(tmpd / "serve.log", "wb")
+        server = subprocess.Popen(
+            [str(exe), "serve", "--port", str(port), "--db", db, "--sqlite-synchronous", "FULL",
+             "--translate-dir", str(tmpd / "translate"), "--attachments-dir", str(tmpd / "attachments"),
+             "--recordings-dir", str(tmpd / "recordings"), "--secret-file", str(tmpd / "secret.key"),
+             "--miniapp-rate-per-client-per-min", "100000000",
+             "--miniapp-rate-per-submitter-per-hour", "100000000"],
+            env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            try:
+                wait_http(f"http://127.0.0.1:{port}/healthz", server)
+            except SystemExit:
+                print((tmpd / "serve.log").read_text(errors="replace")[-3000:], file=sys.stderr)
+                raise
+            store = ("sqlite synchronous=FULL" if label(spec) == "sqlite"
+                     else "postgresql synchronous_commit=on" + (", fsync=on" if spec == "temp-postgresql" else ""))
+            print(f"open311_bench: {args.clients} clients, {duration:g} s (+{args.warmup:g} s warm-up) per server, "
+                  f"POST {PATH} form-encoded, {store}, {os.cpu_count()} cores, "
+                  f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            c0 = cpu_s(server.pid)
+            g = run_loadgen({"base": f"http://127.0.0.1:{port}", "api_key": api_key, "clients": args.clients,
+                             "duration": duration, "warmup": args.warmup, "seed": args.seed, "tag": "gw",
+                             "server_pid": server.pid})
+            c1 = cpu_s(server.pid)
+            commits = commit_histogram(f"http://127.0.0.1:{port}/metrics")
+            rows = count_rows(db, "service_requests")
+            tickets = count_rows(db, "tickets")
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+            log.close()
+        rows_after = count_rows(db, "service_requests")
+    gw = figures(f"gateway ({label(spec)})", g, c1 - c0)
+    print(f"  commits: {commits}")
+    received = g["ok"] + g["ok_warmup"]
+    print(f"  durability: service_requests rows={rows} (tickets={tickets}) vs 201s received={received} -> "
+          f"{'MATCH' if rows == received else 'MISMATCH'}; after shutdown rows={rows_after}")
+    return {**gw, "api_key": api_key, "backend": label(spec)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=32, help="concurrent clients (connector limit)")
     ap.add_argument("--duration", type=float, default=20.0, help="measured seconds per server")
     ap.add_argument("--quick", action="store_true", help="8 s per server")
+    ap.add_argument("--db", action="append", metavar="STORE",
+                    help="sqlite (default), temp-postgresql, or an empty postgresql:// database; "
+                         "repeat to compare backends in one run (bench/dbspec.py)")
     ap.add_argument("--warmup", type=float, default=1.0, help="seconds of load before measuring")
     ap.add_argument("--baseline-writer", choices=("writer", "to_thread"), default="writer",
                     help="baseline commits on one writer thread (default) or on asyncio.to_thread")
@@ -383,54 +434,9 @@ def main() -> None:
         return baseline_server_main(int(port), db, mode)
     duration = 8.0 if args.quick else args.duration
 
-    exe = ROOT / ".venv" / "bin" / "hotline-gateway"
-    with tempfile.TemporaryDirectory(prefix="open311-bench-") as tmp:
-        tmpd = Path(tmp)
-        db = tmpd / "gateway.sqlite3"
-        env = {**os.environ, "HOTLINE_LOG_LEVEL": "WARNING"}
-        made = subprocess.run([str(exe), "apikeys", "create", "--name", "open311-bench", "--db", str(db)],
-                              capture_output=True, text=True, env=env, cwd=tmp)
-        if made.returncode != 0:
-            raise SystemExit(f"apikeys create failed:\n{made.stderr}")
-        api_key = made.stdout.split()[-1]
-        port = free_port()
-        (tmpd / "translate").mkdir()
-        log = open(tmpd / "serve.log", "wb")
-        server = subprocess.Popen(
-            [str(exe), "serve", "--port", str(port), "--db", str(db), "--sqlite-synchronous", "FULL",
-             "--translate-dir", str(tmpd / "translate"), "--attachments-dir", str(tmpd / "attachments"),
-             "--recordings-dir", str(tmpd / "recordings"), "--secret-file", str(tmpd / "secret.key"),
-             "--miniapp-rate-per-client-per-min", "100000000",
-             "--miniapp-rate-per-submitter-per-hour", "100000000"],
-            env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=log)
-        try:
-            try:
-                wait_http(f"http://127.0.0.1:{port}/healthz", server)
-            except SystemExit:
-                print((tmpd / "serve.log").read_text(errors="replace")[-3000:], file=sys.stderr)
-                raise
-            print(f"open311_bench: {args.clients} clients, {duration:g} s (+{args.warmup:g} s warm-up) per server, "
-                  f"POST {PATH} form-encoded, sqlite synchronous=FULL, {os.cpu_count()} cores, "
-                  f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-            c0 = cpu_s(server.pid)
-            g = run_loadgen({"base": f"http://127.0.0.1:{port}", "api_key": api_key, "clients": args.clients,
-                             "duration": duration, "warmup": args.warmup, "seed": args.seed, "tag": "gw",
-                             "server_pid": server.pid})
-            c1 = cpu_s(server.pid)
-            commits = commit_histogram(f"http://127.0.0.1:{port}/metrics")
-            rows = count_rows(db, "service_requests")
-            tickets = count_rows(db, "tickets")
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
-            log.close()
-        rows_after = count_rows(db, "service_requests")
-    gw = figures("gateway", g, c1 - c0)
-    print(f"  group commits: {commits}")
-    received = g["ok"] + g["ok_warmup"]
-    print(f"  durability: service_requests rows={rows} (tickets={tickets}) vs 201s received={received} -> "
-          f"{'MATCH' if rows == received else 'MISMATCH'}; after shutdown rows={rows_after}")
-
+    runs = [run_gateway(spec, args, duration) for spec in (args.db or ["sqlite"])]
+    gw = runs[0]
+    api_key = gw["api_key"]
     if args.skip_baseline:
         print(f"open311: rps={gw['rps']:.1f} p50_ms={gw['p50']:.2f} p99_ms={gw['p99']:.2f} "
               f"baseline_rps=nan baseline_p99_ms=nan ratio_p99=nan")
@@ -448,7 +454,8 @@ def main() -> None:
                              "server_pid": base.pid})
             c1 = cpu_s(base.pid)
             print(f"baseline run done; load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-            brows = count_rows(bdb, "requests")
+            from bench.dbspec import count_rows
+            brows = count_rows(str(bdb), "requests")
         finally:
             base.terminate()
             base.wait(timeout=30)
@@ -457,16 +464,20 @@ def main() -> None:
           f"{'MATCH' if brows == b['ok'] + b['ok_warmup'] else 'MISMATCH'}")
 
     print()
-    print(f"{'':<22}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'CPU ms/req':>12}{'not 201':>9}")
-    for r in (gw, bl):
-        print(f"{r['name']:<22}{r['rps']:9.1f}{r['p50']:9.2f}{r['p90']:9.2f}{r['p99']:9.2f}{r['max']:9.2f}"
+    print(f"{'':<26}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'CPU ms/req':>12}{'not 201':>9}")
+    for r in (*runs, bl):
+        print(f"{r['name']:<26}{r['rps']:9.1f}{r['p50']:9.2f}{r['p90']:9.2f}{r['p99']:9.2f}{r['max']:9.2f}"
               f"{r['cpu_per_req_ms']:12.2f}{r['errors']:9d}")
 
     def ratio(a: float, b: float) -> float:
         return a / b if b else float("nan")
-    print(f"{'ratio':<22}{ratio(bl['rps'], gw['rps']):8.2f}x" + "".join(
-        f"{ratio(gw[k], bl[k]):8.2f}x" for k in ("p50", "p90", "p99", "max"))
-        + f"{ratio(gw['cpu_per_req_ms'], bl['cpu_per_req_ms']):11.2f}x")
+    for r in runs:
+        print(f"{'ratio ' + r['backend']:<26}{ratio(bl['rps'], r['rps']):8.2f}x" + "".join(
+            f"{ratio(r[k], bl[k]):8.2f}x" for k in ("p50", "p90", "p99", "max"))
+            + f"{ratio(r['cpu_per_req_ms'], bl['cpu_per_req_ms']):11.2f}x")
+    for r in runs[1:]:
+        print(f"open311[{r['backend']}]: rps={r['rps']:.1f} p50_ms={r['p50']:.2f} p99_ms={r['p99']:.2f} "
+              f"baseline_rps={bl['rps']:.1f} baseline_p99_ms={bl['p99']:.2f} ratio_p99={ratio(r['p99'], bl['p99']):.2f}")
     print("  (throughput: baseline/gateway; latency and CPU: gateway/baseline)")
     print(f"open311: rps={gw['rps']:.1f} p50_ms={gw['p50']:.2f} p99_ms={gw['p99']:.2f} "
           f"baseline_rps={bl['rps']:.1f} baseline_p99_ms={bl['p99']:.2f} ratio_p99={ratio(gw['p99'], bl['p99']):.2f}")
