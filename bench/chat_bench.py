@@ -216,28 +216,8 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
 
 
 def seed(db: str, n: int) -> list[str]:
-    """N seats and their tokens, through the repository interface (any backend)."""
-    from gateway.auth import new_token, token_hash
-    from gateway.storage import create_repository
-    from gateway.storage.records import UserRecord
-
-    async def run() -> list[str]:
-        repo = create_repository(db)
-        await repo.open()
-        tokens = []
-        now = time.time()
-        try:
-            for i in range(n):
-                uid = uuid.uuid4().hex
-                await repo.create_user(UserRecord(id=uid, login=f"bench-{i}", name=f"Bench seat {i}", role="agent",
-                                                  seat_kind="agent", skills={"lang:en": 5}, created_at=now))
-                tok = new_token()
-                await repo.add_token(token_hash(tok), uid, now, None)
-                tokens.append(tok)
-        finally:
-            await repo.close()
-        return tokens
-    return asyncio.run(run())
+    from bench.seeding import seed_seats
+    return seed_seats(db, n, {"lang:en": 5}, "bench")
 
 
 def run_loadgen(spec: dict) -> dict:

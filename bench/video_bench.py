@@ -198,22 +198,8 @@ class Procs:
 
 def seed(db: Path, n: int) -> list[str]:
     """n sign-language seats (sign:csl=5, agents) with bearer tokens."""
-    from gateway.auth import new_token, token_hash
-    from gateway.storage.records import UserRecord
-    from gateway.storage.sqlite import SQLiteRepository
-
-    repo = SQLiteRepository(db)
-    repo.open_sync()
-    tokens, now = [], time.time()
-    for i in range(n):
-        uid = uuid.uuid4().hex
-        repo.create_user_sync(UserRecord(id=uid, login=f"bench-csl-{i}", name=f"Bench CSL seat {i}", role="agent",
-                                         seat_kind="agent", skills={"sign:csl": 5}, created_at=now))
-        tok = new_token()
-        repo.add_token_sync(token_hash(tok), uid, now, None)
-        tokens.append(tok)
-    repo.close_sync()
-    return tokens
+    from bench.seeding import seed_seats
+    return seed_seats(str(db), n, {"sign:csl": 5}, "bench-csl")
 
 
 # ------------------------------------------------------------------------------------ measuring
