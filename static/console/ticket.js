@@ -4,6 +4,10 @@
  *   Hotline.Ticket.loadCatalog(); Hotline.Ticket.open({id, number, status}); Hotline.Ticket.close()
  * Save sends PATCH with only the fields the agent changed; Submit saves, then POSTs /submit.
  * Either fires "ticketchange" on #ticket with the ticket as saved (the self-service inbox listens).
+ * Every change carries If-Match: "<version>" (the version the editor shows).  On a 412 someone else
+ * changed the ticket: nothing was saved, #ticket-conflict says so and lists what they changed and
+ * the agent's own unsaved edits; "Reapply my changes" loads the ticket as it is now and puts those
+ * edits back on top (unsaved, conflicting fields marked), "Discard mine" just shows it as it is now.
  * Photos (self-service reports) are shown from /api/v1/miniapp/media/{id}.
  */
 (function () {
@@ -25,8 +29,10 @@
   var ctx = null;
   var catalog = null;
   var catalogPromise = null;
-  var ticket = null;      // last ticket JSON from the server
+  var ticket = null;      // last ticket JSON from the server (its version goes out as If-Match)
   var busy = false;
+  var conflict = null;    // {base, current} while a 412 waits for the agent to reapply or discard
+  var reapplied = {};     // field -> {conflict: bool}: the agent's edits put back on a newer ticket, unsaved
 
   function api(path, opts) {
     opts = opts || {};
@@ -34,6 +40,30 @@
     return H.api(path, opts).catch(function (err) {
       if (err.status === 401) ctx.onAuthError(err);
       throw err;
+    });
+  }
+
+  /* A change conditional on the version the editor shows: If-Match: "7".  Rejects with
+   * H.ApiError; a 412 also carries `current`, the ticket as it is now. */
+  function send(path, method, body, version) {
+    var headers = { Accept: "application/json", "Content-Type": "application/json" };
+    var token = ctx.token();
+    if (token) headers.Authorization = "Bearer " + token;
+    if (typeof version === "number") headers["If-Match"] = '"' + version + '"';
+    return fetch(path, { method: method, headers: headers, body: JSON.stringify(body || {}), cache: "no-store",
+                         credentials: "same-origin" }).then(function (res) {
+      return res.text().then(function (text) {
+        var data = null;
+        if (text) { try { data = JSON.parse(text); } catch (e) { data = null; } }
+        if (res.ok) return data;
+        var e = data && data.error ? data.error : {};
+        var err = new H.ApiError(res.status, e.code, e.message || (text && !data ? text.slice(0, 200) : null));
+        if (data && data.current && data.current.id) err.current = data.current;
+        if (res.status === 401) ctx.onAuthError(err);
+        throw err;
+      });
+    }, function (e) {
+      throw new H.ApiError(0, "network", String((e && e.message) || e));
     });
   }
 
@@ -204,7 +234,7 @@
     var me = ctx.seatId ? ctx.seatId() : null;
     if (me && actor === "seat:" + me) return "我 Me";
     if (actor === "system") return "系统 System";
-    var m = /^seat:(.{8}).{8,}$/.exec(String(actor || ""));
+    var m = /^(?:seat|agent):(.{8}).{8,}$/.exec(String(actor || ""));
     return m ? "坐席 seat " + m[1] + "…" : actor;
   }
 
@@ -259,8 +289,10 @@
     $("ticket").dispatchEvent(new CustomEvent("ticketchange", { detail: { id: t.id, number: t.number, status: t.status } }));
   }
 
+  /* While a conflict waits for the agent's choice nothing can be sent (it would only meet another 412). */
   function setBusy(b) {
     busy = b;
+    b = b || !!conflict;
     $("ticket-save").disabled = b;
     $("ticket-submit").disabled = b || !ticket || ticket.status !== "draft";
     $("ticket-dispatch").disabled = b;
@@ -273,18 +305,29 @@
       message("无修改", "No changes");
       return Promise.resolve(ticket);
     }
-    return api("/api/v1/tickets/" + encodeURIComponent(ticket.id), { method: "PATCH", body: diff }).then(function (t) {
+    return send("/api/v1/tickets/" + encodeURIComponent(ticket.id), "PATCH", diff, ticket.version).then(function (t) {
       if (t && t.id) { render(t); changed(t); }
+      reapplied = {};
+      markReapplied();
       message("已保存", "Saved");
       return ticket;
     });
   }
 
+  /* A failed save or action: a 412 opens the conflict notice, anything else the error box. */
+  function failed(err) {
+    if (!err || err.status !== 412 || !ticket) { showError(err); return; }
+    var id = ticket.id;
+    (err.current ? Promise.resolve(err.current) : api("/api/v1/tickets/" + encodeURIComponent(id))).then(function (cur) {
+      if (ticket && ticket.id === id && cur && cur.id === id) showConflict(cur);
+    }, showError);
+  }
+
   function onSave() {
-    if (busy) return;
+    if (busy || conflict) return;
     setBusy(true);
     showError(null);
-    save().catch(showError).then(function () { setBusy(false); });
+    save().catch(failed).then(function () { setBusy(false); });
   }
 
   function canDispatch(t) {
@@ -293,26 +336,26 @@
 
   /* Accepted: send it to the department chosen in the form (the draft's suggestion by default). */
   function onDispatch() {
-    if (busy || !canDispatch(ticket)) return;
+    if (busy || conflict || !canDispatch(ticket)) return;
     var dept = $("ticket-department").value;
     if (!dept) { showError({ code: "invalid_field", message: "选择承办部门 Choose the department first" }); return; }
     setBusy(true);
     showError(null);
     save().then(function (t) {
-      return api("/api/v1/tickets/" + encodeURIComponent(t.id) + "/dispatch", { method: "POST", body: { department: dept } });
+      return send("/api/v1/tickets/" + encodeURIComponent(t.id) + "/dispatch", "POST", { department: dept }, t.version);
     }).then(function (t) {
       render(t);
       changed(t);
       message("已派单：" + dept, "Dispatched to " + dept);
-    }).catch(showError).then(function () { setBusy(false); });
+    }).catch(failed).then(function () { setBusy(false); });
   }
 
   function onSubmit() {
-    if (busy || !ticket) return;
+    if (busy || conflict || !ticket) return;
     setBusy(true);
     showError(null);
     save().then(function (t) {
-      return api("/api/v1/tickets/" + encodeURIComponent(t.id) + "/submit", { method: "POST", body: {} });
+      return send("/api/v1/tickets/" + encodeURIComponent(t.id) + "/submit", "POST", {}, t.version);
     }).then(function (res) {
       if (res && res.id && res.status) return res;
       return api("/api/v1/tickets/" + encodeURIComponent(ticket.id));
@@ -320,11 +363,158 @@
       render(t);
       changed(t);
       message("已提交，状态：" + L.pair(L.ticketStatus, t.status)[0], "Submitted, status: " + t.status);
-    }).catch(showError).then(function () { setBusy(false); });
+    }).catch(failed).then(function () { setBusy(false); });
+  }
+
+  /* ---------- someone else changed the ticket (412) ---------- */
+  var COMPARED = Object.keys(FIELDS).concat(["status"]);
+
+  function fieldName(f) {
+    var p = L.pair(L.field, f);
+    return p[1] ? p[0] + " " + p[1] : p[0];
+  }
+
+  /* A field's value for the notice: what the form would show, catalog codes by their names. */
+  function shown(t, f) {
+    var v = formValue(t, f);
+    return f === "event_time" ? (v || "∅") : valueText(v, f);
+  }
+
+  /* Who changed field f between base and current, and when: the last new history line about it. */
+  function changedBy(base, current, f) {
+    var seen = Array.isArray(base.history) ? base.history.length : 0;
+    var added = Array.isArray(current.history) ? current.history.slice(seen) : [];
+    var h = added.filter(function (x) { return x && x.field === f; }).pop();
+    return h ? [actorText(h.actor), L.time(h.at)].filter(Boolean).join(" · ") : "";
+  }
+
+  function emptyNode(id) {
+    var node = $(id);
+    while (node.firstChild) node.removeChild(node.firstChild);
+    return node;
+  }
+
+  /* The form's value for f, as changes() would send it ("" for empty). */
+  function edited(mine, f) {
+    return mine[f] === null || mine[f] === undefined ? "" : String(mine[f]);
+  }
+
+  /* The notice: nothing was saved; what the other person changed (from -> to, who, when); the
+   * agent's own unsaved edits, a field both changed marked as a conflict; reapply or discard. */
+  function showConflict(current) {
+    var base = ticket;
+    conflict = { base: base, current: current };
+    message(null);
+    showError(null);
+    var mine = changes();
+    var theirs = COMPARED.filter(function (f) { return formValue(base, f) !== formValue(current, f); });
+
+    var box = $("ticket-conflict");
+    box.setAttribute("data-version", String(current.version));
+    box.setAttribute("data-fields", theirs.join(" "));
+    var ul = emptyNode("ticket-conflict-theirs");
+    theirs.forEach(function (f) {
+      var who = changedBy(base, current, f);
+      ul.appendChild(H.el("li", { "data-field": f }, [
+        H.el("span", { class: "cf-field", text: fieldName(f) + ": " }),
+        H.el("del", { text: shown(base, f) }), " → ", H.el("ins", { text: shown(current, f) }),
+        who ? H.el("span", { class: "cf-who", text: " (" + who + ")" }) : null]));
+    });
+    if (!theirs.length) ul.appendChild(H.el("li", { class: "muted" }, L.bi("表单字段未变，见处理记录", "No form field changed; see the history")));
+
+    var ol = emptyNode("ticket-conflict-mine");
+    Object.keys(mine).forEach(function (f) {
+      var clash = theirs.indexOf(f) >= 0 && formValue(current, f) !== edited(mine, f);
+      ol.appendChild(H.el("li", { "data-field": f, "data-conflict": clash ? "true" : null, class: clash ? "cf-clash" : null }, [
+        H.el("span", { class: "cf-field", text: fieldName(f) + ": " }),
+        H.el("del", { text: shown(base, f) }), " → ", H.el("ins", { text: valueText(edited(mine, f), f) }),
+        clash ? H.el("strong", { class: "cf-mark" }, [" ", L.bi("冲突：对方也改了此项", "Conflict: they changed this too")]) : null]));
+    });
+    if (!Object.keys(mine).length) ol.appendChild(H.el("li", { class: "muted" }, L.bi("无", "None")));
+
+    H.show(box, true);
+    setBusy(busy);
+    changed(current);
+    $("ticket-reapply").focus();
+  }
+
+  function clearConflict() {
+    conflict = null;
+    reapplied = {};
+    H.show("ticket-conflict", false);
+    markReapplied();
+  }
+
+  /* Marks on the fields reapplied: "unsaved" while the box differs from the stored ticket, and
+   * "conflict" (with the other person's value) where both changed the same field. */
+  function markReapplied() {
+    document.querySelectorAll("#ticket-form .field[data-field]").forEach(function (box) {
+      var f = box.getAttribute("data-field");
+      var node = $(FIELDS[f]);
+      Array.prototype.slice.call(box.querySelectorAll(".field-note")).forEach(function (n) { box.removeChild(n); });
+      var r = reapplied[f];
+      var unsaved = !!r && !!ticket && (f === "text_zh" ? node.value : node.value.trim()) !== formValue(ticket, f);
+      if (r && !unsaved) { delete reapplied[f]; r = null; }   /* saved, or put back to the stored value */
+      box.classList.toggle("unsaved", unsaved);
+      box.classList.toggle("conflict", !!r && !!r.conflict);
+      var notes = [];
+      if (r && r.conflict) {
+        notes.push(H.el("p", { id: "note-conflict-" + f, class: "field-note note-conflict" }, [
+          L.bi("冲突：对方已改为", "Conflict: someone else changed this to"), " ",
+          H.el("q", { text: valueText(r.theirs, f) }), "; ", L.bi("框内是您的修改", "the box holds yours")]));
+      }
+      if (unsaved) notes.push(H.el("p", { id: "note-unsaved-" + f, class: "field-note note-unsaved" }, L.bi("未保存", "Unsaved")));
+      notes.forEach(function (n) { box.appendChild(n); });
+      if (notes.length) node.setAttribute("aria-describedby", notes.map(function (n) { return n.id; }).join(" "));
+      else node.removeAttribute("aria-describedby");
+    });
+  }
+
+  /* Load the ticket as it is now and put the agent's edits (relative to where they started)
+   * back on top, unsaved: the next Save sends them with the new version. */
+  function reapply() {
+    if (!conflict) return;
+    var base = conflict.base, current = conflict.current;
+    var mine = changes();
+    conflict = null;
+    H.show("ticket-conflict", false);
+    render(current);
+    reapplied = {};
+    var first = null;
+    Object.keys(mine).forEach(function (f) {
+      var node = $(FIELDS[f]);
+      var v = edited(mine, f);
+      if (node.tagName === "SELECT") setSelect(node, v); else node.value = v;
+      var theirs = formValue(current, f) !== formValue(base, f);
+      reapplied[f] = { conflict: theirs && formValue(current, f) !== v, theirs: formValue(current, f) };
+      if (!first || (reapplied[f].conflict && !reapplied[first].conflict)) first = f;
+    });
+    markReapplied();
+    markDrafted();
+    setBusy(false);
+    if (Object.keys(mine).length) {
+      message("已在最新工单上重新应用您的修改，尚未保存：请核对后保存", "Your changes are back on top of the current ticket, not saved yet: check them and press Save");
+    } else {
+      message("已显示最新工单", "Showing the ticket as it is now");
+    }
+    (first ? $(FIELDS[first]) : $("ticket-save")).focus();
+  }
+
+  /* Drop the agent's edits and show the ticket as it is now. */
+  function discard() {
+    if (!conflict) return;
+    var current = conflict.current;
+    clearConflict();
+    render(current);
+    markDrafted();
+    setBusy(false);
+    message("已放弃您的修改，显示最新工单", "Your edits were discarded; this is the ticket as it is now");
+    $("ticket-category").focus();
   }
 
   function open(ref) {
     if (!ref || !ref.id) return;
+    clearConflict();
     showError(null);
     message("加载中…", "Loading…");
     H.setText("ticket-number", ref.number || "");
@@ -341,6 +531,7 @@
   }
 
   function close() {
+    clearConflict();
     ticket = null;
     H.show("ticket", false);
   }
@@ -354,6 +545,10 @@
     $("ticket-form").addEventListener("submit", function (e) { e.preventDefault(); onSave(); });
     $("ticket-form").addEventListener("input", markDrafted);
     $("ticket-form").addEventListener("change", markDrafted);
+    $("ticket-form").addEventListener("input", markReapplied);
+    $("ticket-form").addEventListener("change", markReapplied);
+    $("ticket-reapply").addEventListener("click", reapply);
+    $("ticket-discard").addEventListener("click", discard);
   }
 
   function reset() {

@@ -46,6 +46,29 @@
     });
   };
 
+  /* A change conditional on the version of the ticket the page shows: If-Match: "7".  Rejects
+   * with H.ApiError; a 412 (someone else changed it) also carries `current`, the ticket now. */
+  O.send = function (path, method, body, version) {
+    var headers = { Accept: "application/json", "Content-Type": "application/json" };
+    if (O.token) headers.Authorization = "Bearer " + O.token;
+    if (typeof version === "number") headers["If-Match"] = '"' + version + '"';
+    return fetch(path, { method: method, headers: headers, body: JSON.stringify(body || {}), cache: "no-store",
+                         credentials: "same-origin" }).then(function (res) {
+      return res.text().then(function (text) {
+        var data = null;
+        if (text) { try { data = JSON.parse(text); } catch (e) { data = null; } }
+        if (res.ok) return data;
+        var e = data && data.error ? data.error : {};
+        var err = new H.ApiError(res.status, e.code, e.message || (text && !data ? text.slice(0, 200) : null));
+        if (data && data.current && data.current.id) err.current = data.current;
+        if (res.status === 401 && O.onAuthLost) O.onAuthLost();
+        throw err;
+      });
+    }, function (e) {
+      throw new H.ApiError(0, "network", String((e && e.message) || e));
+    });
+  };
+
   /* ---------- catalog ---------- */
   O.loadCatalog = function () {
     return H.api("/api/v1/catalog").then(function (c) { O.catalog = c || O.catalog; }, O.showError);
@@ -93,23 +116,131 @@
   };
 
   /* ---------- actions ---------- */
-  /* POST an action.  Success: the answer is the ticket as the server now has it; the view is
-   * re-rendered from it and the queue refreshed.  Failure (403/409/422 …): the error box says why
-   * and the view — including what was typed — stays exactly as it was. */
+  /* POST an action with If-Match: the version shown.  Success: the answer is the ticket as the
+   * server now has it; the view is re-rendered from it and the queue refreshed.  412 (someone else
+   * changed the ticket meanwhile; nothing was done): the view shows the ticket as it is now, the
+   * notice says what changed, and what was typed in the forms is kept.  Other failures
+   * (403/409/422 …): the error box says why and the view — including what was typed — stays. */
   O.act = function (action, body, okZh, okEn) {
     var t = O.current;
     if (!t) return Promise.resolve(null);
     O.showError(null);
     O.note(null);
-    return O.api("/api/v1/tickets/" + encodeURIComponent(t.id) + "/" + action, { method: "POST", body: body || {} })
+    return O.send("/api/v1/tickets/" + encodeURIComponent(t.id) + "/" + action, "POST", body || {}, t.version)
       .then(function (res) {
         var updated = res && res.id ? res : (res && res.merged) || null;
         if (updated) O.show(updated);
         O.note(okZh, okEn);
         if (O.onChanged) O.onChanged();
         return res;
-      }, function (err) { O.showError(err); throw err; });
+      }, function (err) {
+        if (err.status !== 412) { O.showError(err); throw err; }
+        var now = err.current ? Promise.resolve(err.current) : O.api("/api/v1/tickets/" + encodeURIComponent(t.id));
+        return now.then(function (cur) {
+          if (O.current && O.current.id === t.id && cur && cur.id === t.id) conflict(t, cur, action);
+          else O.showError(err);
+          throw err;
+        }, function (e2) { O.showError(err); throw e2; });
+      });
   };
+
+  /* ---------- someone else changed the ticket (412) ---------- */
+  var COMPARED = ["status", "department", "category", "district", "address", "text_zh", "deadline", "signed_at",
+                  "extension_request", "replies", "survey", "return_count", "flags", "merged_into"];
+
+  function same(a, b) {
+    return JSON.stringify(a === undefined ? null : a) === JSON.stringify(b === undefined ? null : b);
+  }
+
+  function conflictValue(v, f) {
+    if (f === "replies") {
+      var list = Array.isArray(v) ? v : [];
+      if (!list.length) return "∅";
+      var last = list[list.length - 1];
+      return list.length + " · " + (typeof last === "string" ? last : (last && last.text) || "");
+    }
+    return O.valueText(v, f);
+  }
+
+  /* What the person typed or chose in the action forms, by element id. */
+  function typed() {
+    var out = [];
+    Array.prototype.forEach.call(document.querySelectorAll("#ticket-actions input[id], #ticket-actions textarea[id], #ticket-actions select[id]"), function (el) {
+      var label = document.querySelector('label[for="' + el.id + '"]');
+      out.push({ id: el.id, tag: el.tagName, type: el.type, value: el.value, checked: el.checked,
+                 changed: el.tagName === "SELECT" ? !!el.value : (el.type === "checkbox" || el.type === "radio") ? el.checked : el.value !== el.defaultValue,
+                 label: label ? label.textContent.replace(/\s+/g, " ").trim() : el.id });
+    });
+    return out;
+  }
+
+  /* Put it back into the re-rendered forms; returns the typed texts with no field to go back to. */
+  function restore(list) {
+    var lost = [];
+    list.forEach(function (s) {
+      var el = $(s.id);
+      if (!el || el.tagName !== s.tag) {
+        if (s.changed && (s.tag === "TEXTAREA" || s.type === "text") && s.value.trim()) lost.push(s);
+        return;
+      }
+      if (s.type === "checkbox" || s.type === "radio") { el.checked = s.checked; return; }
+      el.value = s.value;
+      /* a select whose options are still loading (return reasons): once they are in */
+      if (s.tag === "SELECT" && el.value !== s.value) setTimeout(function () { if (!el.value) el.value = s.value; }, 0);
+    });
+    return lost;
+  }
+
+  /* Show the ticket as it is now, keep what was typed, and say what changed since `before`. */
+  function conflict(before, current, action) {
+    var kept = typed();
+    O.show(current);
+    var lost = restore(kept);
+    var box = $("ticket-conflict");
+    while (box.firstChild) box.removeChild(box.firstChild);
+    var did = L.office.doing[action] || [action, action];
+    var fields = COMPARED.filter(function (f) { return !same(before[f], current[f]); });
+    var seen = Array.isArray(before.history) ? before.history.length : 0;
+    var added = Array.isArray(current.history) ? current.history.slice(seen) : [];
+    box.setAttribute("data-version", String(current.version));
+    box.setAttribute("data-fields", fields.join(" "));
+    box.appendChild(H.el("p", { id: "ticket-conflict-h", class: "conflict-title" }, [
+      H.el("strong", { text: "此工单已被他人修改，您的操作「" + did[0] + "」未执行，未保存任何内容。" }), " ",
+      H.el("span", { class: "en", lang: "en", text: "Someone else changed this ticket while you had it open. Your action (" + did[1] + ") was not carried out; nothing was saved." })]));
+    box.appendChild(O.h("h4", "变更内容", "What changed"));
+    var ul = H.el("ul", { id: "ticket-conflict-changes", class: "conflict-list" });
+    fields.forEach(function (f) {
+      var h = added.filter(function (x) { return x && x.field === f; }).pop();
+      var p = L.fieldPair(f);
+      ul.appendChild(H.el("li", { "data-field": f }, [
+        H.el("span", { class: "cf-field", text: p[0] + (p[1] ? " " + p[1] : "") + ": " }),
+        H.el("del", { text: conflictValue(before[f], f) }), " → ", H.el("ins", { text: conflictValue(current[f], f) }),
+        h ? H.el("span", { class: "cf-who", text: " (" + [actorText(h.actor), L.time(h.at)].filter(Boolean).join(" · ") + ")" }) : null]));
+    });
+    box.appendChild(ul);
+    if (!fields.length) {
+      if (added.length) box.appendChild(O.history(added, "ticket-conflict-history"));
+      else ul.appendChild(H.el("li", { class: "muted" }, L.bi("见下方处理记录", "See the audit trail below")));
+    }
+    if (lost.length) {
+      box.appendChild(H.el("p", null, L.bi("您填写的以下内容在此状态下已无处可填，请自行保留：", "What you typed has no form in this state any more; copy it if you still need it:")));
+      box.appendChild(H.el("ul", { id: "ticket-conflict-kept", class: "conflict-list" }, lost.map(function (s) {
+        return H.el("li", null, [H.el("span", { class: "cf-field", text: s.label + ": " }), H.el("q", { dir: "auto", text: s.value })]);
+      })));
+    }
+    box.appendChild(H.el("p", { class: "hint" }, L.bi("下面显示的是工单的最新内容，您填写的内容已保留。请核对，如仍需办理请再次提交。",
+      "Below is the ticket as it is now, with what you typed kept: look at the changes and press the button again if it still applies.")));
+    var ok = H.el("button", { id: "ticket-conflict-close", type: "button", class: "btn" }, L.bi("知道了", "Got it"));
+    ok.addEventListener("click", function () {
+      H.show(box, false);
+      var first = document.querySelector("#ticket-actions input, #ticket-actions textarea, #ticket-actions select, #ticket-actions button");
+      if (first) first.focus();
+    });
+    box.appendChild(ok);
+    H.show(box, true);
+    ok.focus();
+    if (O.onChanged) O.onChanged();
+  }
 
   /* ---------- the ticket view ---------- */
   O.deadlineBadge = function (info, small) {
@@ -243,6 +374,7 @@
   /* Render ticket t with the role view's sections and actions. */
   O.show = function (t) {
     O.current = t;
+    H.show("ticket-conflict", false);
     var view = O.views[O.viewName] || {};
     var box = $("ticket-view");
     box.setAttribute("data-ticket-id", t.id);
@@ -281,6 +413,7 @@
 
   O.clearTicket = function () {
     O.current = null;
+    H.show("ticket-conflict", false);
     H.show("ticket-view", false);
     H.show("ticket-empty", true);
   };

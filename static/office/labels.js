@@ -63,6 +63,20 @@
       miniapp: ["小程序", "Mini program"],
       chat: ["文字", "Chat"]
     },
+    /* an action the person pressed, for "your X was not carried out" */
+    doing: {
+      sign: ["签收", "Sign"],
+      reply: ["答复", "Reply"],
+      extend: ["申请延期", "Ask for more time"],
+      extension: ["延期审批", "Decide the extension"],
+      "return": ["退单", "Return"],
+      reroute: ["改派", "Re-route"],
+      dispatch: ["派单", "Dispatch"],
+      callback: ["记录回访", "Record callback"],
+      review: ["转复核", "Send to review"],
+      close: ["办结", "Close"],
+      merge: ["合并", "Merge"]
+    },
     extension: {
       pending: ["待审批", "pending"],
       approved: ["已批准", "approved"],
