@@ -1,4 +1,6 @@
-"""SQLite storage: engine (one writer, group commit, SAVEPOINT per op) and the repository on top."""
+"""SQLite storage machinery: the engine (one writer, group commit, SAVEPOINT per op), pragmas, migrations,
+durability.  What every backend must do (users, sessions, messages, tickets, ...) is tested once for both in
+tests/contract/test_repository.py."""
 
 from __future__ import annotations
 
@@ -13,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from gateway.domain.ticket import Ticket
-from gateway.errors import Conflict
 from gateway.storage.engine import SQLiteEngine
 from gateway.storage.records import MessageRecord, SessionRecord, UserRecord
 from gateway.storage.sqlite import SQLiteRepository, migrations
@@ -44,11 +44,6 @@ def session(sid: str = "s1", **kw) -> SessionRecord:
 
 def msg(sid: str, text: str, client_id: str | None = None) -> MessageRecord:
     return MessageRecord(session_id=sid, seq=0, sender="caller", text=text, created_at=T0, client_id=client_id)
-
-
-def draft_ticket(number: str = "20261128000001", session_id: str | None = "s1") -> Ticket:
-    return Ticket.new_draft(number, "chat", "ja", "Noise at night.", actor="system", now=T0,
-                            session_id=session_id, district="Pudong")
 
 
 def raw(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
@@ -206,40 +201,6 @@ async def test_migrations_recorded_and_idempotent(tmp_path) -> None:
             "ticket_counters", "schema_migrations"} <= tables
 
 
-async def test_everything_survives_close_and_reopen(tmp_path) -> None:
-    path = tmp_path / "db.sqlite3"
-    r = SQLiteRepository(path)
-    await r.open()
-    u = await r.create_user(user())
-    await r.add_token("hash-1", u.id, T0, None)
-    await r.create_session(session("s1", meta={"ua": "test"}))
-    for i in range(5):
-        await r.append_message(msg("s1", f"m{i}", client_id=f"c{i}"))
-    await r.update_session("s1", state="active", seat_id=u.id, seat_name="Alice", answered_at=T0 + 5)
-    t = draft_ticket()
-    t.edit({"address": "1 Century Ave"}, actor=u.id, now=T0 + 10, reason="caller said")
-    await r.end_session_with_ticket("s1", ended_at=T0 + 20, ended_by="seat", ticket=t)
-    await r.close()
-
-    r2 = SQLiteRepository(path)
-    await r2.open()
-    try:
-        assert await r2.get_user(u.id) == u
-        assert await r2.user_for_token("hash-1", T0) == u
-        s = await r2.get_session("s1")
-        assert (s.state, s.seat_id, s.ended_by, s.ticket_id, s.meta) == ("ended", u.id, "seat", t.id, {"ua": "test"})
-        assert [(m.seq, m.text, m.client_id) for m in await r2.messages("s1")] == \
-            [(i + 1, f"m{i}", f"c{i}") for i in range(5)]
-        assert [m.seq for m in await r2.messages("s1", after_seq=3)] == [4, 5]
-        got = await r2.get_ticket(t.id)
-        assert got.to_dict() == t.to_dict()
-        assert [(h.action, h.field, h.new) for h in got.history] == \
-            [("create", "status", "draft"), ("edit", "address", "1 Century Ave")]
-        assert await r2.open_sessions() == []
-    finally:
-        await r2.close()
-
-
 def test_acknowledged_writes_survive_a_process_that_never_closes(tmp_path) -> None:
     """A child process writes, prints each acknowledgement, then dies without closing the database."""
     path = tmp_path / "db.sqlite3"
@@ -277,123 +238,11 @@ def test_acknowledged_writes_survive_a_process_that_never_closes(tmp_path) -> No
 
 # -- messages ---------------------------------------------------------------------------------
 
-async def test_concurrent_appends_get_consecutive_unique_seqs(repo) -> None:
+async def test_concurrent_appends_are_group_committed(repo) -> None:
+    """The writer thread commits what queued up together once (the numbering itself is in
+    tests/contract/test_repository.py, on both backends)."""
     await repo.create_session(session("s1"))
     outs = await asyncio.gather(*(repo.append_message(msg("s1", f"t{i}")) for i in range(300)))
-    seqs = [m.seq for m, created in outs]
-    assert all(created for _, created in outs)
-    assert sorted(seqs) == list(range(1, 301))
-    stored = await repo.messages("s1")
-    assert [m.seq for m in stored] == list(range(1, 301))
-    assert {m.text for m in stored} == {f"t{i}" for i in range(300)}
+    assert sorted(m.seq for m, _ in outs) == list(range(1, 301))
     assert repo.engine.stats.batches < repo.engine.stats.operations   # some of it was grouped
 
-
-async def test_append_is_idempotent_on_client_id(repo) -> None:
-    await repo.create_session(session("s1"))
-    await repo.create_session(session("s2"))
-    first, created = await repo.append_message(msg("s1", "hello", client_id="c-1"))
-    assert (first.seq, created) == (1, True)
-    await repo.append_message(msg("s1", "other"))
-    again, created = await repo.append_message(msg("s1", "hello (resent)", client_id="c-1"))
-    assert (again.seq, again.text, created) == (1, "hello", False)
-    # the same client id in another session is a different message
-    other, created = await repo.append_message(msg("s2", "hello", client_id="c-1"))
-    assert (other.seq, created) == (1, True)
-    # duplicates submitted concurrently (same batch) still store one row
-    outs = await asyncio.gather(*(repo.append_message(msg("s1", "dup", client_id="c-2")) for _ in range(10)))
-    assert {m.seq for m, _ in outs} == {3} and [c for _, c in outs].count(True) == 1
-    assert [m.seq for m in await repo.messages("s1")] == [1, 2, 3]
-
-
-async def test_message_needs_an_existing_session(repo) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
-        await repo.append_message(msg("nope", "orphan"))
-    with pytest.raises(KeyError):
-        await repo.update_session("nope", state="ended")
-    with pytest.raises(ValueError, match="token_hash"):
-        await repo.update_session("nope", token_hash="x")
-
-
-# -- users and tokens ------------------------------------------------------------------------
-
-async def test_users_and_tokens(repo) -> None:
-    a = await repo.create_user(user("alice"))
-    b = await repo.create_user(UserRecord(id="sup1", login="boss", name="Boss", role="supervisor", created_at=T0))
-    with pytest.raises(Conflict, match="alice"):
-        await repo.create_user(user("alice"))
-    assert await repo.get_user_by_login("alice") == a
-    assert await repo.get_user("missing") is None
-    assert [u.login for u in await repo.list_users()] == ["alice", "boss"]
-    assert [u.login for u in await repo.list_users(role="supervisor")] == ["boss"]
-    assert not b.is_seat and a.is_seat
-
-    await repo.add_token("forever", a.id, T0, None)
-    await repo.add_token("short", a.id, T0, T0 + 60)
-    await repo.add_token("revoked", b.id, T0, None)
-    await repo.revoke_token("revoked")
-    assert await repo.user_for_token("forever", T0 + 10**6) == a
-    assert await repo.user_for_token("short", T0 + 59) == a
-    assert await repo.user_for_token("short", T0 + 60) is None          # expired at expires_at
-    assert await repo.user_for_token("revoked", T0) is None
-    assert await repo.user_for_token("unknown", T0) is None
-    with pytest.raises(sqlite3.IntegrityError):                         # token for no user
-        await repo.add_token("dangling", "no-such-user", T0, None)
-
-
-async def test_disabled_user_token_does_not_authenticate(repo) -> None:
-    u = await repo.create_user(user("carol", disabled=True))
-    await repo.add_token("t", u.id, T0, None)
-    assert await repo.user_for_token("t", T0) is None
-    assert (await repo.get_user(u.id)).disabled is True
-
-
-# -- tickets ------------------------------------------------------------------------------
-
-async def test_ticket_history_is_append_only(repo, tmp_path) -> None:
-    t = draft_ticket(session_id=None)
-    await repo.insert_ticket(t)
-    hist = "SELECT idx, at, actor, action, field, old, new, reason FROM ticket_history ORDER BY idx"
-    rows1 = raw(tmp_path / "db.sqlite3", hist)
-    assert len(rows1) == 1
-
-    t.edit({"address": "A road 1"}, actor="agent-1", now=T0 + 1, reason="typo")
-    await repo.save_ticket(t)
-    rows2 = raw(tmp_path / "db.sqlite3", hist)
-    t.edit({"address": "B road 2", "district": "Xuhui"}, actor="agent-2", now=T0 + 2)
-    await repo.save_ticket(t)
-    rows3 = raw(tmp_path / "db.sqlite3", hist)
-    assert (len(rows2), len(rows3)) == (2, 4)
-    assert rows3[:2] == rows2 and rows2[:1] == rows1                   # old rows untouched
-    assert rows3[1][2:] == ("agent-1", "edit", "address", "null", '"A road 1"', "typo")
-
-    # saving again without changes adds nothing; rewriting memory does not rewrite the trail
-    await repo.save_ticket(t)
-    t.history[0].actor = "forger"
-    await repo.save_ticket(t)
-    assert raw(tmp_path / "db.sqlite3", hist) == rows3
-    got = await repo.get_ticket(t.id)
-    assert got.history[0].actor == "system" and got.address == "B road 2" and got.district == "xuhui"
-    assert await repo.get_ticket("missing") is None
-    with pytest.raises(KeyError):                  # saving a ticket that was never inserted
-        await repo.save_ticket(draft_ticket("20261128000099"))
-
-
-async def test_ticket_numbers_count_per_day(repo) -> None:
-    day1 = [await repo.next_ticket_number("2026-11-28") for _ in range(3)]
-    day2 = await repo.next_ticket_number("2026-11-29")
-    later = await repo.next_ticket_number("2026-11-28")
-    assert (day1, day2, later) == ([1, 2, 3], 1, 4)
-    both = await asyncio.gather(*(repo.next_ticket_number("2026-11-30") for _ in range(20)))
-    assert sorted(both) == list(range(1, 21))
-
-
-async def test_end_session_with_ticket_is_atomic(repo) -> None:
-    await repo.create_session(session("s1"))
-    t = draft_ticket()
-    with pytest.raises(KeyError):          # unknown session: the ticket must not be kept either
-        await repo.end_session_with_ticket("nope", ended_at=T0, ended_by="seat", ticket=t)
-    assert await repo.get_ticket(t.id) is None
-    await repo.end_session_with_ticket("s1", ended_at=T0, ended_by="caller", ticket=None)
-    s = await repo.get_session("s1")
-    assert (s.state, s.ticket_id, s.ended_by) == ("ended", None, "caller")
