@@ -1,17 +1,18 @@
 """A private PostgreSQL server for the test session, started from Debian's binaries.
 
-Why not pytest-postgresql: it wraps the same three commands (initdb, pg_ctl, createdb), but
-cannot run as root, which is how these containers run tests.  Here, as root, the data folder
+Why not pytest-postgresql: it wraps the same three commands (initdb, pg_ctl, createdb) but runs
+them as the current user, and initdb refuses root, which is how these containers run tests.  Here, as root, the data folder
 belongs to the ``postgres`` user and the commands run through ``runuser``.
 
 The server lives in a ``tempfile.mkdtemp()`` folder (data, unix socket, log), listens on a free
 loopback port only, and is stopped (``pg_ctl stop -m fast``) and removed at the end of the
 session.  ``fsync=off`` is set on this throwaway server only: it makes CREATE DATABASE and
-commits cheap, while every commit still waits for its WAL write (``synchronous_commit`` stays on,
-and the repository sets it on each connection), so what tests observe is unchanged.
+commits cheap without changing what any client can observe (a COMMIT still returns only after
+its WAL record is written; only the flush to the disk platter is skipped).  ``synchronous_commit``
+stays on: the repository sets it on each connection, and a contract test checks it.
 
-``pg_url`` gives each test an empty, migrated database: the session's shared database with every
-table truncated (see :meth:`PgServer.clean_database` for the measured choice); ``pg_fresh_url``
+``pg_url`` gives each test an empty database: the session's shared database (migrated when a
+repository first opens it) with every table truncated (see :meth:`PgServer.clean_database` for the measured choice); ``pg_fresh_url``
 gives a brand-new, schema-less one for tests of migrations or database settings.
 
 Use from a conftest::
@@ -148,9 +149,11 @@ class PgServer:
     def clean_database(self) -> str:
         """The session's shared test database with every row of every table removed.
 
-        Why not a new database per test: CREATE + DROP + migrating it cost about 65 ms a test,
-        TRUNCATE about 8 ms, and with every integration test running on PostgreSQL too that is
-        the difference that shows.  Tests stay isolated: connections a previous test left open
+        Why not a new database per test: measured here (``python -m tests.pg``), CREATE DATABASE
+        + DROP + the first open() that migrates it cost 65 ms a test on a quiet machine and up to
+        200 ms on a busy one; cleaning the shared database costs 8-30 ms, plus 3-15 ms for an
+        open() with nothing to migrate.  Every integration test runs on PostgreSQL too, so that
+        is the difference that shows.  Tests stay isolated: connections a previous test left open
         are terminated first (they could hold locks or see old rows), then every table in the
         schema is truncated, so each test starts from an empty, migrated database.  What
         TRUNCATE cannot undo (database settings, schema changes) needs :meth:`new_database`."""
