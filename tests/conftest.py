@@ -23,7 +23,7 @@ from gateway.config import load_config
 from gateway.storage.records import UserRecord
 from gateway.web.app import create_app
 from gateway.web.keys import REPO, SERVICE
-from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures, registered by import)
+from tests.pg import pg_fresh_url, pg_server, pg_url  # noqa: F401  (fixtures, registered by import)
 
 PASSWORD = "test-password"
 _PW_HASH = hash_password(PASSWORD)

@@ -99,15 +99,7 @@ class SQLiteRepository(MiniappRepoMixin):
         self.engine.start()
         self._version = await self.engine.run(_migrate)
 
-    def open_sync(self) -> None:
-        """For the CLI: open and migrate without an event loop."""
-        self.engine.start()
-        self._version = self.engine.run_sync(_migrate)
-
     async def close(self) -> None:
-        self.engine.stop()
-
-    def close_sync(self) -> None:
         self.engine.stop()
 
     async def ping(self) -> bool:
@@ -132,9 +124,6 @@ class SQLiteRepository(MiniappRepoMixin):
     async def create_user(self, user: UserRecord) -> UserRecord:
         return await self.engine.run(lambda c: self._insert_user(c, user))
 
-    def create_user_sync(self, user: UserRecord) -> UserRecord:
-        return self.engine.run_sync(lambda c: self._insert_user(c, user))
-
     async def get_user(self, user_id: str) -> UserRecord | None:
         def q(c: sqlite3.Connection) -> UserRecord | None:
             row = c.execute("SELECT * FROM users WHERE id=?", (user_id,)).fetchone()
@@ -148,9 +137,6 @@ class SQLiteRepository(MiniappRepoMixin):
     async def get_user_by_login(self, login: str) -> UserRecord | None:
         return await self.engine.run(lambda c: self._by_login(c, login))
 
-    def get_user_by_login_sync(self, login: str) -> UserRecord | None:
-        return self.engine.run_sync(lambda c: self._by_login(c, login))
-
     async def list_users(self, *, role: str | None = None) -> list[UserRecord]:
         def q(c: sqlite3.Connection) -> list[UserRecord]:
             if role is None:
@@ -160,15 +146,19 @@ class SQLiteRepository(MiniappRepoMixin):
             return [_user(r) for r in rows]
         return await self.engine.run(q)
 
-    async def add_token(self, token_hash: str, user_id: str, created_at: float, expires_at: float | None) -> None:
-        await self.engine.run(lambda c: c.execute(
-            "INSERT INTO auth_tokens (token_hash, user_id, created_at, expires_at) VALUES (?,?,?,?)",
-            (token_hash, user_id, created_at, expires_at)))
+    @staticmethod
+    def _add_token(c: sqlite3.Connection, token_hash: str, user_id: str, created_at: float,
+                   expires_at: float | None) -> None:
+        try:
+            c.execute("INSERT INTO auth_tokens (token_hash, user_id, created_at, expires_at) VALUES (?,?,?,?)",
+                      (token_hash, user_id, created_at, expires_at))
+        except sqlite3.IntegrityError as exc:
+            if c.execute("SELECT 1 FROM users WHERE id=?", (user_id,)).fetchone() is None:
+                raise NotFound(f"no user {user_id[:40]!r}") from exc
+            raise Conflict("this token is already registered") from exc
 
-    def add_token_sync(self, token_hash: str, user_id: str, created_at: float, expires_at: float | None) -> None:
-        self.engine.run_sync(lambda c: c.execute(
-            "INSERT INTO auth_tokens (token_hash, user_id, created_at, expires_at) VALUES (?,?,?,?)",
-            (token_hash, user_id, created_at, expires_at)))
+    async def add_token(self, token_hash: str, user_id: str, created_at: float, expires_at: float | None) -> None:
+        await self.engine.run(lambda c: self._add_token(c, token_hash, user_id, created_at, expires_at))
 
     async def user_for_token(self, token_hash: str, now: float) -> UserRecord | None:
         def q(c: sqlite3.Connection) -> UserRecord | None:
@@ -185,6 +175,14 @@ class SQLiteRepository(MiniappRepoMixin):
     # -- sessions and messages ------------------------------------------------
     async def create_session(self, s: SessionRecord) -> None:
         def q(c: sqlite3.Connection) -> None:
+            try:
+                self._insert_session(c, s)
+            except sqlite3.IntegrityError as exc:
+                raise Conflict(f"a session with id {s.id[:40]!r} already exists") from exc
+        await self.engine.run(q)
+
+    @staticmethod
+    def _insert_session(c: sqlite3.Connection, s: SessionRecord) -> None:
             c.execute(
                 "INSERT INTO sessions (id, channel, lang, state, token_hash, queue, skill, priority, created_at,"
                 " enqueued_at, answered_at, ended_at, ended_by, seat_id, seat_name, ticket_id, meta)"
@@ -192,7 +190,6 @@ class SQLiteRepository(MiniappRepoMixin):
                 (s.id, s.channel, s.lang, s.state, s.token_hash, s.queue, s.skill, s.priority, s.created_at,
                  s.enqueued_at, s.answered_at, s.ended_at, s.ended_by, s.seat_id, s.seat_name, s.ticket_id,
                  json.dumps(s.meta)))
-        await self.engine.run(q)
 
     async def get_session(self, session_id: str) -> SessionRecord | None:
         def q(c: sqlite3.Connection) -> SessionRecord | None:
@@ -425,10 +422,16 @@ class SQLiteRepository(MiniappRepoMixin):
     async def end_session_with_ticket(self, session_id: str, *, ended_at: float, ended_by: str,
                                       ticket: Ticket | None) -> None:
         def q(c: sqlite3.Connection) -> None:
-            if ticket is not None:
-                self._write_ticket(c, ticket, insert=True)
-            self._update_session(c, session_id, {"state": "ended", "ended_at": ended_at, "ended_by": ended_by,
-                                                 "ticket_id": ticket.id if ticket else None})
+            before = ticket.version if ticket is not None else 0
+            try:
+                if ticket is not None:
+                    self._write_ticket(c, ticket, insert=True)
+                self._update_session(c, session_id, {"state": "ended", "ended_at": ended_at, "ended_by": ended_by,
+                                                     "ticket_id": ticket.id if ticket else None})
+            except BaseException:
+                if ticket is not None:          # rolled back: the ticket was never stored
+                    ticket.version = before
+                raise
         await self.engine.run(q)
 
     # -- anonymous kiosk counters ----------------------------------------------
@@ -479,6 +482,8 @@ class SQLiteRepository(MiniappRepoMixin):
     async def load_table(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
         t = tables.spec(table)
         sql = f"INSERT INTO {t.name} ({', '.join(t.columns)}) VALUES ({', '.join('?' * len(t.columns))})"
+        if t.name == "ticket_counters":     # never below a counter already raised by loaded tickets
+            sql += " ON CONFLICT(day) DO UPDATE SET seq = MAX(seq, excluded.seq)"
 
         def value(col: str, v: Any) -> Any:
             if col in t.json:
@@ -490,4 +495,13 @@ class SQLiteRepository(MiniappRepoMixin):
 
         def q(c: sqlite3.Connection) -> None:
             c.executemany(sql, [tuple(value(col, r.get(col)) for col in t.columns) for r in rows])
+            if t.name in ("tickets", "ticket_counters"):   # a day's counter never lags its loaded numbers
+                c.execute("INSERT INTO ticket_counters (day, seq) SELECT substr(number, 1, 4) || '-' ||"
+                          " substr(number, 5, 2) || '-' || substr(number, 7, 2), MAX(CAST(substr(number, 9) AS INTEGER))"
+                          " FROM tickets WHERE length(number) = 14 AND number NOT GLOB '*[^0-9]*' GROUP BY 1"
+                          " ON CONFLICT(day) DO UPDATE SET seq = MAX(seq, excluded.seq)")
+            if t.name == "messages":        # a session's counter never lags its loaded messages
+                c.execute("UPDATE sessions SET last_seq = (SELECT MAX(seq) FROM messages m WHERE m.session_id ="
+                          " sessions.id) WHERE last_seq < (SELECT COALESCE(MAX(seq), 0) FROM messages m"
+                          " WHERE m.session_id = sessions.id)")
         await self.engine.run(q)

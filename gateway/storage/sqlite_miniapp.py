@@ -41,9 +41,6 @@ class MiniappRepoMixin:
             raise Conflict(f"an API client named {rec.name!r} already exists") from exc
         return rec
 
-    def create_api_key_sync(self, rec: ApiKeyRecord, key_hash: str) -> ApiKeyRecord:
-        return self.engine.run_sync(lambda c: self._insert_api_key(c, rec, key_hash))
-
     async def create_api_key(self, rec: ApiKeyRecord, key_hash: str) -> ApiKeyRecord:
         return await self.engine.run(lambda c: self._insert_api_key(c, rec, key_hash))
 

@@ -116,17 +116,17 @@ async def test_failing_op_in_a_batch_only_undoes_itself(tmp_path) -> None:
 
 
 def test_run_sync_outside_a_loop(tmp_path) -> None:
-    r = SQLiteRepository(tmp_path / "db.sqlite3")
-    r.open_sync()
+    engine = SQLiteEngine(tmp_path / "e.sqlite3")
+    engine.start()
     try:
-        u = r.create_user_sync(user("bob"))
-        assert r.get_user_by_login_sync("bob") == u
-        assert r.engine.run_sync(lambda c: c.execute("SELECT COUNT(*) FROM users").fetchone()[0]) == 1
+        engine.run_sync(lambda c: c.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)"))
+        engine.run_sync(lambda c: c.execute("INSERT INTO t VALUES (1)"))
+        assert engine.run_sync(lambda c: c.execute("SELECT COUNT(*) FROM t").fetchone()[0]) == 1
         with pytest.raises(ZeroDivisionError):
-            r.engine.run_sync(lambda c: 1 / 0)
-        assert r.get_user_by_login_sync("nobody") is None
+            engine.run_sync(lambda c: 1 / 0)
+        assert engine.run_sync(lambda c: c.execute("SELECT COUNT(*) FROM t").fetchone()[0]) == 1
     finally:
-        r.close_sync()
+        engine.stop()
 
 
 async def test_operations_after_stop_raise_a_clear_error(tmp_path) -> None:
@@ -138,7 +138,7 @@ async def test_operations_after_stop_raise_a_clear_error(tmp_path) -> None:
     with pytest.raises(RuntimeError, match="closed"):
         await r.get_user_by_login("alice")
     with pytest.raises(RuntimeError, match="closed"):
-        r.get_user_by_login_sync("alice")
+        r.engine.run_sync(lambda c: 1)
 
 
 async def test_use_before_open_or_after_failed_open_raises_instead_of_hanging(tmp_path) -> None:
@@ -149,7 +149,7 @@ async def test_use_before_open_or_after_failed_open_raises_instead_of_hanging(tm
     with pytest.raises(sqlite3.OperationalError):
         await bad.open()
     with pytest.raises(RuntimeError, match="not open"):
-        bad.get_user_by_login_sync("x")
+        bad.engine.run_sync(lambda c: 1)
     await bad.close()
 
 
