@@ -79,7 +79,7 @@ async def _fill(db: str, tmp_path: Path) -> None:
     from gateway.clock import ManualClock
     from aiohttp.test_utils import TestClient, TestServer
     from gateway.web.keys import REPO
-    from tests.conftest import Gateway
+    from tests.conftest import Gateway, recv_until
     clock = ManualClock()
     app = create_app(make_config(tmp_path, db=db), clock=clock, run_ticker=False)
     async with TestClient(TestServer(app)) as client:
@@ -88,8 +88,8 @@ async def _fill(db: str, tmp_path: Path) -> None:
         sess = await gw.new_session("ja")
         ws = await gw.caller_ws(sess)
         for i in range(3):
-            await ws.send_json({"type": "message", "text": f"部屋の電気が{i}回消えました", "client_id": f"c{i}"})
-        await asyncio.sleep(0.3)
+            await ws.send_json({"type": "msg", "text": f"部屋の電気が{i}回消えました", "client_id": f"c{i}"})
+            await recv_until(ws, "ack")                  # stored before it is acknowledged
         await ws.close()
         hdr = {"Authorization": f"Bearer {token}"}
         r = await client.post("/api/v1/tickets", json={"lang": "ja", "text": "街灯が壊れた", "category": "REPORT",
