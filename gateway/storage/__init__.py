@@ -46,7 +46,10 @@ def sqlite_path(db: str) -> str:
 
 
 def redact_url(db: str) -> str:
-    """The ``db`` setting with any password replaced by ``***``: safe to print or log."""
+    """The ``db`` setting (a URL or a libpq conninfo string) with any password replaced by
+    ``***``: safe to print or log."""
+    if "://" not in db:
+        return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", db)
     try:
         parts = urlsplit(db)
     except ValueError:

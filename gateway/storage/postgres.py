@@ -22,7 +22,6 @@ Times are ``timestamptz`` in the database and float epoch seconds everywhere els
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -30,7 +29,6 @@ from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from importlib import resources
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import errors as pgerrors
@@ -43,7 +41,7 @@ from gateway.domain.ticket import Ticket
 from gateway.errors import Conflict, GatewayError, InvalidField, NotFound, PreconditionFailed, UnknownSession
 from gateway.storage.records import (SR_COLUMNS, ApiKeyRecord, Builder, KioskCount, MessageRecord,
                                      ServiceRequestRecord, SessionRecord, UserRecord)
-from gateway.storage import tables
+from gateway.storage import redact_url, tables
 from gateway.storage.repository import TABLES, TicketChange
 
 log = logging.getLogger("gateway.storage")
@@ -184,19 +182,6 @@ def _ticket_params(t: Ticket, version: int) -> dict[str, Any]:
             "data": Jsonb(data), "version": version}
 
 
-def redact(url: str) -> str:
-    """``url`` without its password, for logs and error messages."""
-    if "://" in url:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, host = netloc.rsplit("@", 1)
-            netloc = f"{userinfo.split(':', 1)[0]}:***@{host}" if ":" in userinfo else netloc
-        query = urlencode([(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)])
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", url)
-
-
 # -- driver errors --------------------------------------------------------------------------------------
 
 class _Duplicate(Conflict):
@@ -306,7 +291,7 @@ class PostgresRepository:
         if not 0 <= pool_min <= pool_max or pool_max < 1:
             raise ValueError("PostgreSQL pool sizes need 0 <= pool_min <= pool_max and pool_max >= 1")
         self._url = url
-        self.where = redact(url)
+        self.where = redact_url(url)
         self.pool_min = pool_min
         self.pool_max = pool_max
         self.on_commit = on_commit

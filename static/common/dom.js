@@ -102,12 +102,15 @@
   ApiError.prototype.toString = function () { return this.code + ": " + this.message; };
   H.ApiError = ApiError;
 
-  /* fetch JSON.  opts: {method, body (object), token}.  Resolves to the parsed
-   * body (null for 204), rejects with ApiError (status 0 for network failures). */
+  /* fetch JSON.  opts: {method, body (object), token, version}.  Resolves to the parsed
+   * body (null for 204), rejects with ApiError (status 0 for network failures).  ``version``
+   * makes the change conditional (If-Match: "7"); a 412 then carries ``current``, the record
+   * as it is now, on the error. */
   H.api = function (path, opts) {
     opts = opts || {};
     var headers = { Accept: "application/json" };
     if (opts.token) headers.Authorization = "Bearer " + opts.token;
+    if (typeof opts.version === "number") headers["If-Match"] = '"' + opts.version + '"';
     var init = { method: opts.method || "GET", headers: headers, cache: "no-store", credentials: "same-origin" };
     if (opts.body !== undefined) {
       headers["Content-Type"] = "application/json";
@@ -122,7 +125,9 @@
           }
           if (!res.ok) {
             var err = data && data.error ? data.error : {};
-            throw new ApiError(res.status, err.code, err.message || (text && !data ? text.slice(0, 200) : null));
+            var apiErr = new ApiError(res.status, err.code, err.message || (text && !data ? text.slice(0, 200) : null));
+            if (data && data.current && data.current.id) apiErr.current = data.current;
+            throw apiErr;
           }
           return data;
         });

@@ -49,24 +49,7 @@
   /* A change conditional on the version of the ticket the page shows: If-Match: "7".  Rejects
    * with H.ApiError; a 412 (someone else changed it) also carries `current`, the ticket now. */
   O.send = function (path, method, body, version) {
-    var headers = { Accept: "application/json", "Content-Type": "application/json" };
-    if (O.token) headers.Authorization = "Bearer " + O.token;
-    if (typeof version === "number") headers["If-Match"] = '"' + version + '"';
-    return fetch(path, { method: method, headers: headers, body: JSON.stringify(body || {}), cache: "no-store",
-                         credentials: "same-origin" }).then(function (res) {
-      return res.text().then(function (text) {
-        var data = null;
-        if (text) { try { data = JSON.parse(text); } catch (e) { data = null; } }
-        if (res.ok) return data;
-        var e = data && data.error ? data.error : {};
-        var err = new H.ApiError(res.status, e.code, e.message || (text && !data ? text.slice(0, 200) : null));
-        if (data && data.current && data.current.id) err.current = data.current;
-        if (res.status === 401 && O.onAuthLost) O.onAuthLost();
-        throw err;
-      });
-    }, function (e) {
-      throw new H.ApiError(0, "network", String((e && e.message) || e));
-    });
+    return O.api(path, { method: method, body: body || {}, version: version });
   };
 
   /* ---------- catalog ---------- */

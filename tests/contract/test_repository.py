@@ -18,7 +18,8 @@ import pytest
 from gateway.domain import audit
 from gateway.domain.ticket import Ticket, ticket_number
 from gateway.errors import Conflict, GatewayError, InvalidField, NotFound, PreconditionFailed
-from gateway.storage.postgres import PostgresRepository, redact
+from gateway.storage import redact_url as redact
+from gateway.storage.postgres import PostgresRepository
 from gateway.storage.records import (ApiKeyRecord, KioskCount, MessageRecord, ServiceRequestRecord, SessionRecord,
                                      UserRecord)
 from gateway.storage.repository import TABLES
