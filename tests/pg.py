@@ -70,8 +70,11 @@ def free_port() -> int:
 class PgServer:
     """One postgres process in its own temporary folder; databases are created on demand."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, durable: bool = False) -> None:
+        """``durable``: fsync and full-page writes on, as in production (bench/dbspec.py uses
+        it); the tests' throwaway server runs without them."""
         self.bindir = bindir
+        self.durable = durable
         self.root = Path(tempfile.mkdtemp(prefix="hotline-pg-"))
         self.data = self.root / "data"
         self.port = 0
@@ -90,8 +93,9 @@ class PgServer:
                   "--locale=C", "--no-sync", "--no-instructions")
         for attempt in range(3):          # the free port can be taken between probe and bind
             self.port = free_port()
-            options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-                       " -c full_page_writes=off -c max_connections=200")
+            safety = "" if self.durable else " -c fsync=off -c full_page_writes=off"
+            options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1{safety}"
+                       " -c max_connections=200")
             try:
                 self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options,
                           "-w", "-t", str(_START_TIMEOUT_S), "start")

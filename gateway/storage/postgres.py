@@ -515,41 +515,36 @@ class PostgresRepository:
         return _message(row) if row else None
 
     async def append_message(self, msg: MessageRecord) -> tuple[MessageRecord, bool]:
-        """Check the client id, bump the session's counter (its row lock orders all writers), insert.
+        """Bump the session's counter and insert, in ONE statement (its own transaction, one round
+        trip: this is the chat hot path).  The counter's row lock orders all writers.
 
-        Two racing copies of one client id both pass the check; the second then fails on the
-        unique index, its whole transaction (counter bump included) rolls back, so no seq is
-        skipped, and it returns the first copy with False."""
+        A repeated client id fails on the unique index; the whole statement, counter bump
+        included, rolls back, so no seq is skipped, and the stored copy is returned with False."""
         params = {"session_id": msg.session_id, "sender": msg.sender, "author": msg.author, "text": msg.text,
                   "client_id": msg.client_id, "created_at": _ts(msg.created_at, "created_at"),
                   "meta": Jsonb(msg.meta)}
         _check_nul(params)
+        t0 = time.perf_counter()
         try:
             async with self._connection() as conn:
-                if msg.client_id is not None:
-                    async with conn.cursor() as cur:
-                        stored = await self._message_by_client(cur, msg.session_id, msg.client_id)
-                    if stored is not None:
-                        return stored, False
-                async with self._tx(conn) as cur:
-                    await cur.execute("UPDATE sessions SET last_seq = last_seq + 1 WHERE id=%s RETURNING last_seq",
-                                      (msg.session_id,))
-                    row = await cur.fetchone()
-                    if row is None:
-                        raise UnknownSession(f"unknown session {msg.session_id!r}")
-                    params["seq"] = row["last_seq"]
-                    await cur.execute(f"INSERT INTO messages ({_MESSAGE_COLS}) VALUES (%(session_id)s, %(seq)s,"
-                                      " %(sender)s, %(text)s, %(created_at)s, %(author)s, %(client_id)s, %(meta)s)",
-                                      params)
+                cur = await conn.execute(
+                    "WITH bump AS (UPDATE sessions SET last_seq = last_seq + 1 WHERE id = %(session_id)s"
+                    " RETURNING last_seq)"
+                    f" INSERT INTO messages ({_MESSAGE_COLS}) SELECT %(session_id)s, last_seq, %(sender)s, %(text)s,"
+                    " %(created_at)s, %(author)s, %(client_id)s, %(meta)s FROM bump RETURNING seq", params)
+                row = await cur.fetchone()
         except _Duplicate as exc:
             if exc.constraint != "messages_client_id" or msg.client_id is None:
                 raise
             async with self._read() as cur:
                 stored = await self._message_by_client(cur, msg.session_id, msg.client_id)
-            if stored is None:          # the history is append-only: the winner's row is there
+            if stored is None:          # the history is append-only: the first copy's row is there
                 raise
             return stored, False
-        msg.seq = params["seq"]
+        if row is None:
+            raise UnknownSession(f"unknown session {msg.session_id!r}")
+        self._committed(time.perf_counter() - t0)
+        msg.seq = row["seq"]
         return msg, True
 
     async def messages(self, session_id: str, after_seq: int = 0) -> list[MessageRecord]:
