@@ -51,19 +51,21 @@ async def _serve(config: Config) -> int:
     from gateway.storage import redact_url
     from gateway.web.app import create_app
 
+    ssl_context, tls_lines = _tls(config)
     app = create_app(config)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=10.0)
     await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port)
+    site = web.TCPSite(runner, config.host, config.port, ssl_context=ssl_context)
     try:
         await site.start()
     except OSError:
         await runner.cleanup()        # close the database cleanly before reporting the error
         raise
     port = runner.addresses[0][1] if runner.addresses else config.port
-    host = "localhost" if config.host in ("127.0.0.1", "0.0.0.0", "::") else config.host
-    base = f"http://{host}:{port}"
-    lines = [f"hotline-gateway listening on {base}",
+    scheme = "https" if ssl_context is not None else "http"
+    bases = _listen_urls(scheme, config.host, port)
+    base = bases[0]
+    lines = [f"hotline-gateway listening on {', '.join(bases)}",
              f"  caller chat page : {base}/chat",
              f"  caller video/voice: {base}/video (sign language)  {base}/voice",
              f"  agent console    : {base}/console",
@@ -71,7 +73,7 @@ async def _serve(config: Config) -> int:
              f"  back office      : {base}/office   supervisor dashboard: {base}/supervisor",
              f"  self-service API : {base}/open311/v2/services.json  {base}/api/v1/openapi.json",
              f"  health / metrics : {base}/healthz  {base}/metrics",
-             f"  database         : {redact_url(config.db)}"]
+             f"  database         : {redact_url(config.db)}", *tls_lines]
     if config.demo:
         lines.append(f"  demo seat logins (password '{DEMO_PASSWORD}' for all; demo only):")
         for s in demo_seats():
@@ -91,6 +93,38 @@ async def _serve(config: Config) -> int:
     print("hotline-gateway: shutting down (finishing writes)", flush=True)
     await runner.cleanup()
     return 0
+
+
+def _tls(config: Config) -> tuple[Any, list[str]]:
+    """The server's SSL context (or None) and what the banner says about it."""
+    from gateway import tls
+    if config.tls_self_signed:
+        from pathlib import Path
+        folder = Path(config.secret_file).parent / "tls"
+        cert, key, created = tls.self_signed(folder)
+        fp = tls.fingerprint(cert)
+        return tls.server_context(cert, key), [
+            f"  TLS              : self-signed certificate {'created' if created else 'reused'}: {cert}",
+            f"  SHA-256          : {fp}",
+            "  to trust it on another device: copy that .crt file to it and install it as a trusted",
+            "  certificate (Android: Settings > Security > Encryption > Install a certificate; iOS: open it,",
+            "  then Settings > General > About > Certificate Trust Settings), or accept the browser's",
+            "  warning after checking that the fingerprint it shows is the one above."]
+    if config.tls_cert:
+        return tls.server_context(config.tls_cert, config.tls_key), [f"  TLS              : {config.tls_cert}"]
+    return None, []
+
+
+def _listen_urls(scheme: str, host: str, port: int) -> list[str]:
+    """One URL per address the server answers on: every address of the machine for 0.0.0.0/::."""
+    from gateway import tls
+    if host in ("0.0.0.0", "::", ""):
+        hosts = ["localhost", *tls.host_addresses()]
+    elif host in ("127.0.0.1", "::1", "localhost"):
+        hosts = ["localhost"]
+    else:
+        hosts = [host]
+    return [f"{scheme}://{'[' + h + ']' if ':' in h else h}:{port}" for h in hosts]
 
 
 class StorageUnavailable(GatewayError):

@@ -74,6 +74,26 @@ class Config:
     miniapp_max_description_chars: int = 4000
     miniapp_rate_per_client_per_min: int = 600
     miniapp_rate_per_submitter_per_hour: int = 10
+    # HTTPS and WSS on the same port: a certificate and its key (PEM), or a self-signed one made
+    # once under var/tls/ for trying it across devices on a LAN.
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_self_signed: bool = False
+    # WebRTC across networks: TURN relays (coturn) with short-lived credentials minted from
+    # turn_secret (coturn's static-auth-secret), STUN, and "relay" to force every call through TURN.
+    turn_urls: list[str] = field(default_factory=list)
+    turn_secret: str = field(default="", repr=False)      # never printed, logged or sent to a page
+    turn_ttl_s: float = 3600.0
+    stun_urls: list[str] = field(default_factory=list)
+    ice_transport_policy: str = "all"
+    # Proxies (e.g. nginx) whose X-Forwarded-For / X-Forwarded-Proto are believed; addresses or
+    # networks.  Empty: those headers are ignored and the peer address is the client's.
+    trusted_proxies: list[str] = field(default_factory=list)
+
+    def ice(self) -> Any:
+        """The ICE settings (gateway.domain.ice.IceSettings), validated."""
+        from gateway.domain.ice import from_lists
+        return from_lists(self.turn_urls, self.turn_secret, self.turn_ttl_s, self.stun_urls, self.ice_transport_policy)
 
     def validate(self) -> "Config":
         if not (0 <= self.port <= 65535):
@@ -107,6 +127,17 @@ class Config:
             if getattr(self, name) == 0:
                 raise InvalidField(f"{name} must be greater than 0")
         self._validate_kiosk()
+        self.ice()                                 # TURN/STUN settings are checked at start-up
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise InvalidField("tls_cert and tls_key go together: the certificate and its private key")
+        if self.tls_self_signed and self.tls_cert:
+            raise InvalidField("tls_self_signed makes its own certificate; do not also give tls_cert")
+        import ipaddress
+        for p in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(p, strict=False)
+            except ValueError:
+                raise InvalidField(f"trusted_proxies: {p[:60]!r} is not an IP address or network") from None
         for name in ("miniapp_max_photo_bytes", "miniapp_max_photo_pixels", "miniapp_max_description_chars",
                      "miniapp_rate_per_client_per_min", "miniapp_rate_per_submitter_per_hour"):
             if getattr(self, name) <= 0:

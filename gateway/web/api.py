@@ -63,6 +63,30 @@ async def info(request: web.Request) -> web.Response:
                               "video": cfg.video_enabled, "translation": cfg.mt_enabled})
 
 
+@routes.get("/api/v1/ice")
+async def ice(request: web.Request) -> web.Response:
+    """ICE servers for one call, with fresh short-lived TURN credentials (gateway/domain/ice.py).
+
+    A caller asks with its session (``?session=<id>`` and its caller token as the bearer); a seat,
+    interpreter or any staff user with their own token.  401 without one: credentials for the
+    relay are only for people in a call."""
+    from gateway.domain.ice import ice_config
+    token = bearer(request) or request.query.get("token")
+    if not token:
+        raise Unauthorized("send the caller token (with ?session=<id>) or your staff token as 'Authorization: Bearer'")
+    sid = request.query.get("session")
+    if sid:
+        s = await request.app[SERVICE].caller_session(sid[:64], token)
+        if not s.is_open:
+            raise Unauthorized("this call has ended")
+        subject = f"caller-{s.id[:24]}"
+    else:
+        user = await current_user(request, token)
+        subject = f"staff-{user.id[:24]}"
+    body = ice_config(request.app[CONFIG].ice(), subject, request.app[CLOCK].now())
+    return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=request.app[METRICS].render(), headers={"Content-Type": CONTENT_TYPE})

@@ -49,7 +49,9 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
                           secret=secretkey.load_or_create(config.secret_file))
     metrics.attach_live(service.snapshot)
 
-    app = web.Application(middlewares=[errors_middleware], client_max_size=config.max_body_bytes)
+    from gateway.web.proxies import middleware as real_client
+    app = web.Application(middlewares=[real_client(config.trusted_proxies), errors_middleware],
+                          client_max_size=config.max_body_bytes)
     app[CONFIG] = config
     app[CLOCK] = clock
     app[METRICS] = metrics

@@ -35,6 +35,8 @@ def add_page_routes(app: web.Application, static_dir: Path = STATIC_DIR) -> None
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if request.scheme == "https":         # directly over TLS, or https at a trusted proxy
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     ctype = response.headers.get("Content-Type", "")
     if ctype.startswith("text/html"):
