@@ -15,7 +15,12 @@ answers those offers and, for each session:
 * reports connection state changes it did not cause itself to ``on_state(session_id, state)``
   and cleans up on ``failed`` / ``closed``.
 
-No STUN/TURN servers: the analysis copy runs over loopback or the LAN.
+ICE servers: ``ice(session_id)`` gives each new peer connection its ``RTCConfiguration``; the
+gateway builds it from the same settings as the browsers' (``gateway.domain.ice``, TURN REST
+credentials minted for ``gateway-<session>``; see :func:`rtc_configuration`).  Without it the copy
+runs over loopback or the LAN (``iceServers=[]``).  aiortc uses only the first STUN and the first
+TURN URL it can handle (``turn:`` over udp or tcp, ``turns:`` over tcp); aiortc 1.16 does honour
+``iceTransportPolicy`` ("relay": only relayed candidates of its own, like the browsers).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +39,8 @@ from typing import Any
 
 import av
 import numpy as np
-from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import (MediaStreamTrack, RTCConfiguration, RTCIceServer, RTCIceTransportPolicy, RTCPeerConnection,
+                    RTCSessionDescription)
 from aiortc.mediastreams import MediaStreamError
 from numpy.typing import NDArray
 
@@ -55,7 +61,38 @@ ArrivalCallback = Callable[[float, int, int], None]
 StateCallback = Callable[[str, str], "Awaitable[None] | None"]
 """``on_state(session_id, state)`` with an RTCPeerConnection ``connectionState``; may be async."""
 
+IceProvider = Callable[[str], RTCConfiguration]
+"""``ice(session_id)``: the RTCConfiguration of the session's new analysis peer (fresh TURN credentials)."""
+
 TERMINAL_STATES = ("failed", "closed")
+
+
+def rtc_configuration(ice: Mapping[str, Any] | None) -> RTCConfiguration:
+    """aiortc's ``RTCConfiguration`` from the browser-shaped dict of ``gateway.domain.ice.ice_config``
+    (``{"iceServers": [{"urls", "username"?, "credential"?}], "iceTransportPolicy": "all"|"relay"}``)."""
+    servers: list[RTCIceServer] = []
+    for entry in (ice or {}).get("iceServers") or []:
+        urls = entry.get("urls")
+        urls = [urls] if isinstance(urls, str) else [u for u in (urls or []) if isinstance(u, str)]
+        if urls:
+            servers.append(RTCIceServer(urls=urls, username=entry.get("username"), credential=entry.get("credential")))
+    relay = (ice or {}).get("iceTransportPolicy") == "relay"
+    return RTCConfiguration(iceServers=servers,
+                            iceTransportPolicy=RTCIceTransportPolicy.RELAY if relay else RTCIceTransportPolicy.ALL)
+
+
+def selected_local_candidate_type(pc: RTCPeerConnection) -> str | None:
+    """"host", "srflx" or "relay": the local side of the nominated ICE pair, None before there is one.
+    Read from aiortc's and aioice's internals (no public API for it), so best effort only."""
+    try:
+        for transceiver in pc.getTransceivers():
+            ice = transceiver.receiver.transport.transport
+            nominated = getattr(getattr(ice, "_connection", None), "_nominated", None) or {}
+            for pair in nominated.values():
+                return str(pair.local_candidate.type)
+    except Exception:  # internals moved: report nothing rather than fail the stats
+        return None
+    return None
 
 
 class TooManyPeers(GatewayError):
@@ -108,8 +145,9 @@ class AnalysisPeers:
     """All analysis-copy peer connections of one gateway, keyed by session id."""
 
     def __init__(self, *, analysis_fps: float | None = None, on_state: StateCallback | None = None,
-                 options: PeerOptions | None = None) -> None:
+                 options: PeerOptions | None = None, ice: IceProvider | None = None) -> None:
         self.options = options or PeerOptions()
+        self.ice = ice
         self.analysis_fps = float(analysis_fps if analysis_fps is not None else self.options.analysis_fps)
         if self.analysis_fps <= 0:
             raise ValueError("analysis_fps must be positive")
@@ -136,7 +174,7 @@ class AnalysisPeers:
         if len(self._sessions) >= self.options.max_peers:
             raise TooManyPeers(f"The gateway already analyses {len(self._sessions)} calls, its limit; try again later.")
 
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        pc = RTCPeerConnection(self._configuration(session_id))
         executor = None
         if on_frame is not None:
             executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"analysis-{session_id[:16]}")
@@ -169,6 +207,16 @@ class AnalysisPeers:
         self._spawn(s, self._connect_deadline(s))
         local = pc.localDescription
         return {"sdp": local.sdp, "type": local.type}
+
+    def _configuration(self, session_id: str) -> RTCConfiguration:
+        if self.ice is None:
+            return RTCConfiguration(iceServers=[])
+        try:
+            return self.ice(session_id)
+        except Exception as exc:      # a broken provider must not refuse the call: loopback/LAN still works
+            logger.warning("analysis peer %s: no ICE servers (%s); trying without STUN/TURN", session_id,
+                           type(exc).__name__)
+            return RTCConfiguration(iceServers=[])
 
     # -- media ------------------------------------------------------------------------------
 
@@ -262,6 +310,7 @@ class AnalysisPeers:
             "analysis_errors": s.analysis_errors + s.callback_errors,
             "recording": str(rec.path) if rec is not None else None,
             "recording_dropped": rec.result.dropped if rec is not None else 0,
+            "ice_local_candidate_type": selected_local_candidate_type(s.pc),
         }
 
     def _state_changed(self, s: _Session, state: str) -> None:

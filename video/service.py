@@ -12,6 +12,10 @@ For each session whose caller sends a copy (``POST /api/v1/sessions/{id}/media``
   are checked against EN 301 549 (``video.quality.StreamQuality``) and pushed to the seat
   every two seconds;
 - the copy is recorded only if the caller consented when the session started.
+
+The gateway's own peer connection gets ICE servers from the same settings as the browsers
+(``config.ice()``), with TURN credentials minted for ``gateway-<session>``: with
+``ice_transport_policy = "relay"`` the copy, too, comes through the TURN server.
 """
 
 from __future__ import annotations
@@ -28,12 +32,15 @@ import numpy as np
 from gateway.errors import Conflict
 from gateway.storage.records import SessionRecord
 from video.guidance import FrameAnalyzer, GuidanceState, messages
-from video.peer import AnalysisPeers, PeerOptions
+from video.peer import AnalysisPeers, PeerOptions, rtc_configuration
 from video.quality import StreamQuality
 from video.recording import RecordingStore
 
 if TYPE_CHECKING:
+    from aiortc import RTCConfiguration
+
     from gateway.chat.service import ChatService
+    from gateway.domain.ice import IceSettings
 
 log = logging.getLogger("video.service")
 QUALITY_EVERY_S = 2.0
@@ -52,12 +59,27 @@ class _Copy:
 
 class VideoService:
     def __init__(self, chat: "ChatService", *, recordings_dir: str | Path, retention_days: float = 30.0,
-                 analysis_fps: float = 2.0) -> None:
+                 analysis_fps: float = 2.0, ice: "IceSettings | None" = None) -> None:
+        """``ice``: the STUN/TURN settings; by default the chat service's ``config.ice()``."""
         self.chat = chat
         self.store = RecordingStore(Path(recordings_dir), retention_days)
-        self.peers = AnalysisPeers(options=PeerOptions(analysis_fps=analysis_fps), on_state=self._on_state)
+        if ice is None:
+            config = getattr(chat, "config", None)
+            ice = config.ice() if config is not None and hasattr(config, "ice") else None
+        self.ice_settings = ice
+        self.peers = AnalysisPeers(options=PeerOptions(analysis_fps=analysis_fps), on_state=self._on_state,
+                                   ice=self._ice if ice is not None else None)
         self._copies: dict[str, _Copy] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _ice(self, session_id: str) -> "RTCConfiguration":
+        """The analysis peer's RTCConfiguration, with TURN credentials fresh for this connection."""
+        from gateway.domain.ice import ice_config
+        subject = "gateway-" + "".join(ch for ch in session_id if ch.isalnum() or ch in "-_.")[:48]
+        clock = getattr(self.chat, "clock", None)
+        now = clock.now() if clock is not None else time.time()
+        assert self.ice_settings is not None
+        return rtc_configuration(ice_config(self.ice_settings, subject, now))
 
     # -- the analysis copy ------------------------------------------------------------
     async def accept(self, s: SessionRecord, sdp: Any, type_: Any, ui_lang: str | None = None) -> dict[str, str]:

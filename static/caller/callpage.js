@@ -5,13 +5,22 @@
  *
  *   var call = Hotline.CallPage.create({channel, storeKey, kinds, remoteEl, media: fn() -> Promise<stream|null>,
  *                                        analysis: fn() -> bool, onMessage: fn(m) -> handled?, onPhase: fn(phase)});
- *   call.start(body) -> Promise (POST /api/v1/sessions; rejects with Hotline.ApiError)
+ *   call.start(body) -> Promise (POST /api/v1/sessions; rejects with Hotline.ApiError, or with an Error whose
+ *                      code is "no_media" when there is no camera/microphone: then nothing is queued)
  *   call.resume(saved); call.end(); call.reset(); call.send(obj); call.session(); call.phase()
  *   call.loadSaved() -> the saved {id, token, ...} of this page or null
  *
  * Element ids used on both pages: call-state, queue-status, queue-position, queue-eta, call-log,
  * rtt-input, rtt-send, rtt-remote, rtt-remote-who, rtt-remote-text, end-call, ended-panel, ended-text,
- * reference-line, reference, unmute, remote-interpreter (the interpreter's picture or sound).
+ * reference-line, reference, unmute, remote-interpreter (the interpreter's picture or sound),
+ * media-unavailable, media-unavailable-text, chat-offer-link (why there is no call, and the text chat instead).
+ *
+ *   Hotline.CallPage.showUnavailable(key | null)   that box, with the sentence `key` in the page's language
+ *
+ * Every peer connection (with the seat, with an interpreter, the analysis copy) gets its own ICE
+ * servers from GET /api/v1/ice, asked with this session's id and caller token.  When the connection
+ * with the seat cannot be made (mesh.js gives up), the page says so, offers the text chat and ends
+ * the call with the ordinary `end`, so the seat is not left waiting for a picture.
  */
 (function () {
   "use strict";
@@ -20,6 +29,38 @@
   var t = H.I18n.t;
   var FATAL = { bad_token: 1, unknown_session: 1, unauthorized: 1 };
   var RESEND_MS = 8000;
+
+  /* ---------- "no call possible here": the reason and the text chat instead ---------- */
+  var unavailable = null;
+
+  function chatUrl() {
+    var q = new URLSearchParams();
+    var lang = H.I18n.current();
+    if (lang && lang !== "csl") q.set("lang", lang);
+    var kiosk = new URLSearchParams(window.location.search).get("kiosk");
+    if (kiosk) q.set("kiosk", kiosk);
+    var qs = q.toString();
+    return "/chat" + (qs ? "?" + qs : "");
+  }
+
+  function showUnavailable(key) {
+    unavailable = key || null;
+    var box = document.getElementById("media-unavailable");
+    if (!box) return;
+    box.hidden = !unavailable;
+    box.setAttribute("data-reason", unavailable || "");
+    document.body.setAttribute("data-unavailable", unavailable || "");
+    if (!unavailable) return;
+    H.setText("media-unavailable-text", t(unavailable));
+    var link = document.getElementById("chat-offer-link");
+    if (link) link.setAttribute("href", chatUrl());
+  }
+
+  function noMedia() {
+    var err = new Error("no camera or microphone: the call is not queued");
+    err.code = "no_media";
+    return err;
+  }
 
   function create(opts) {
     var session = null, sock = null, transcript = null;
@@ -107,13 +148,29 @@
       /* opened by an airport kiosk (/kiosk): the session carries its id (priority, anonymous count) */
       var kiosk = new URLSearchParams(window.location.search).get("kiosk");
       if (kiosk && body.kiosk === undefined) body.kiosk = kiosk;
-      return H.api("/api/v1/sessions", { method: "POST", body: body }).then(function (res) {
+      /* never queue a call that could carry no picture or sound: the caller is offered the chat instead */
+      if (H.RTC.mediaSupport() !== "ok") return Promise.reject(noMedia());
+      return opts.media().then(function (stream) {
+        if (!stream) throw noMedia();
+        return H.api("/api/v1/sessions", { method: "POST", body: body });
+      }).then(function (res) {
         session = { id: res.id, token: res.token, ws_url: res.ws_url, lang: res.lang, queue: res.queue || null, ui: H.I18n.current(),
                     consent: !!body.consent_recording };
         store(session);
         enter(res.state || "queued");
         return res;
       });
+    }
+
+    /* The connection with the seat cannot be made (TURN refused us, a network that blocks media):
+     * say so, offer the chat, and end the call cleanly (the seat gets the ordinary `ended`). */
+    function mediaFailed() {
+      if (!session || phase === "ended" || session.ended) return;
+      session.problem = opts.channel === "video" ? "media_failed_video" : "media_failed_voice";
+      store(session);
+      showUnavailable(session.problem);
+      transcript.notice(t(session.problem), "error");
+      end();
     }
 
     function phaseFor(state) {
@@ -193,7 +250,10 @@
           seatName = m.seat && m.seat.name ? String(m.seat.name) : null;
           session.seat = seatName || t("agent");
           store(session);
-          if (phase !== "connected") transcript.notice(t("connected_to", { name: seatName || t("agent") }), "ok");
+          if (phase !== "connected") {
+            transcript.notice(t("connected_to", { name: seatName || t("agent") }), "ok");
+            mesh.resetSeat();              /* a seat (maybe another one after a requeue): media tried afresh */
+          }
           setPhase("connected");
           peerPresent = m.seat_present !== false;
           startP2P();
@@ -269,7 +329,9 @@
     function showEnded() {
       setPhase("ended");
       var by = session.by;
-      H.setText("ended-text", by === "seat" || by === "caller" || by === "system" ? t("ended_by_" + by) : t("ended"));
+      H.setText("ended-text", session.problem ? t(session.problem)
+        : by === "seat" || by === "caller" || by === "system" ? t("ended_by_" + by) : t("ended"));
+      if (session.problem) showUnavailable(session.problem);
       H.setText("reference", session.reference || "");
       H.show("reference-line", !!session.reference);
       H.show("ended-panel", true);
@@ -320,6 +382,7 @@
       sock = null;
       store(null);
       session = null;
+      showUnavailable(null);
       transcript.clear();
       sentAt.clear();
       $("rtt-input").value = "";
@@ -335,6 +398,8 @@
     /* ---------- wiring ---------- */
     mesh = H.CallerMesh.create({
       kinds: opts.kinds, media: opts.media, send: send,
+      ice: H.RTC.iceFor(function () { return session ? { session: session.id, token: session.token } : null; }),
+      onGiveUp: mediaFailed,
       els: { seat: opts.remoteEl || null, interpreter: $("remote-interpreter") },
       canCall: function () { return phase === "connected" && peerPresent; },
       onRtt: showRemoteRtt,
@@ -357,6 +422,7 @@
       H.show("unmute", false);
     });
     H.I18n.onApply(function () {
+      if (unavailable) showUnavailable(unavailable);
       renderState();
       showRemoteRtt(null);
       if (session && session.queue && phase === "queued") renderQueue(session.queue);
@@ -372,5 +438,5 @@
     };
   }
 
-  H.CallPage = { create: create };
+  H.CallPage = { create: create, showUnavailable: showUnavailable };
 })();

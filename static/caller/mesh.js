@@ -6,8 +6,10 @@
  * Each remote stream plays in its own element; playing both is the "mixing" of the two voices.
  *
  *   var mesh = Hotline.CallerMesh.create({kinds, media: fn() -> Promise<stream|null>, send: fn(obj) -> bool,
+ *       ice: fn() -> Promise<RTCConfiguration> (fresh ICE servers for each connection, Hotline.RTC.iceFor),
  *       els: {seat: <video|audio>, interpreter: <video|audio>}, canCall: fn() -> bool (the seat is there),
- *       onRtt: fn(from, text, via), onState: fn(), onBlocked: fn() (sound needs a tap)});
+ *       onRtt: fn(from, text, via), onState: fn(), onBlocked: fn() (sound needs a tap),
+ *       onGiveUp: fn() (the connection with the seat cannot be made: see GIVE_UP_AFTER)});
  *   mesh.startSeat()          (re)offer to the seat
  *   mesh.stop(party?)         "seat", "interpreter", or both
  *   mesh.signal(m)            a relayed `rtc` message, routed by m.from
@@ -20,6 +22,10 @@
   var H = window.Hotline;
   var PARTIES = ["seat", "interpreter"];
   var MAX_RETRIES = 5;
+  var CONNECT_MS = 15000;      /* an attempt not connected by then has failed (ICE may never say "failed") */
+  /* Attempts in a row that never connected before the page gives up and says so (e.g. the TURN server
+   * refuses us: every retry fails the same way); one more for a call that had media before. */
+  var GIVE_UP_AFTER = { never: 3, had: 4 };
 
   function warn(what) {
     return function (e) { if (window.console) console.warn(what, e); };
@@ -27,7 +33,7 @@
 
   function create(opts) {
     var links = {};
-    PARTIES.forEach(function (p) { links[p] = { peer: null, state: "none", timer: null, tries: 0 }; });
+    PARTIES.forEach(function (p) { links[p] = { peer: null, state: "none", timer: null, tries: 0, fails: 0, had: false, gaveUp: false }; });
 
     function stop(party) {
       if (!party) { PARTIES.forEach(stop); return; }
@@ -44,7 +50,7 @@
     function make(party, offerer, stream, callId) {
       var ln = links[party];
       var me = new H.RTC.Peer({
-        stream: stream, offerer: offerer, kinds: opts.kinds, callId: callId,
+        stream: stream, offerer: offerer, kinds: opts.kinds, callId: callId, ice: opts.ice,
         onSignal: function (data) { if (ln.peer === me) opts.send({ type: "rtc", to: party, data: data }); },
         onStream: function (remote) {
           var el = opts.els[party];
@@ -56,9 +62,9 @@
         onState: function (s) {
           if (ln.peer !== me || s === "rtt-open") return;
           ln.state = s;
-          if (s === "connected") ln.tries = 0;
+          if (s === "connected") { ln.tries = 0; ln.fails = 0; ln.had = true; ln.attemptOk = true; }
           /* only the offering side can start over; the interpreter does that for its link */
-          if (s === "failed" && party === "seat") retrySeat();
+          if (s === "failed" && party === "seat") seatAttemptFailed(me);
           opts.onState();
         }
       });
@@ -70,25 +76,56 @@
     /* ---------- with the seat: we offer ---------- */
     function startSeat() {
       stop("seat");
-      if (!opts.canCall()) return;
+      if (!opts.canCall() || links.seat.gaveUp) return;
       opts.media().then(function (stream) {
         var ln = links.seat;
-        if (!opts.canCall() || ln.peer) return;
+        if (!opts.canCall() || ln.peer || ln.gaveUp) return;
         var me = make("seat", true, stream);
-        me.start().catch(warn("call offer failed"));
-        /* no answer or no media after 15 s (an offer lost on the way): offer again */
+        ln.attemptOk = false;
+        me.start().catch(function (e) {
+          warn("call offer failed")(e);        /* e.g. no ICE servers under a relay-only policy */
+          seatAttemptFailed(me);
+        });
+        /* no answer or no media after CONNECT_MS (an offer lost on the way, ICE that never completes) */
         ln.timer = setTimeout(function () {
-          if (ln.peer === me && ln.state !== "connected" && ln.tries < MAX_RETRIES) { ln.tries += 1; startSeat(); }
-        }, 15000);
+          if (ln.peer === me && ln.state !== "connected") seatAttemptFailed(me);
+        }, CONNECT_MS);
       });
     }
 
-    function retrySeat() {
+    /* One attempt with the seat failed (ICE "failed", or not connected in time): try again with
+     * back-off, or give up when attempts keep failing. */
+    function seatAttemptFailed(me) {
       var ln = links.seat;
-      if (ln.tries >= MAX_RETRIES) return;
-      ln.tries += 1;
+      if (ln.peer !== me || ln.gaveUp) return;
       clearTimeout(ln.timer);
+      if (!ln.attemptOk) ln.fails += 1;
+      ln.attemptOk = false;
+      if (ln.fails >= (ln.had ? GIVE_UP_AFTER.had : GIVE_UP_AFTER.never) || ln.tries >= MAX_RETRIES) {
+        giveUp();
+        return;
+      }
+      ln.tries += 1;
       ln.timer = setTimeout(startSeat, 1500 * ln.tries);
+    }
+
+    function giveUp() {
+      var ln = links.seat;
+      stop("seat");
+      ln.gaveUp = true;
+      ln.state = "gave-up";
+      opts.onState();
+      if (opts.onGiveUp) opts.onGiveUp();
+    }
+
+    /* a new call (or a new seat after requeueing): the seat's connection may be tried afresh */
+    function resetSeat() {
+      var ln = links.seat;
+      stop("seat");
+      ln.tries = 0;
+      ln.fails = 0;
+      ln.had = false;
+      ln.gaveUp = false;
     }
 
     /* ---------- signalling, from either party ---------- */
@@ -134,7 +171,7 @@
     }
 
     return {
-      startSeat: startSeat, stop: stop, signal: signal, sendRtt: sendRtt, unmute: unmute,
+      startSeat: startSeat, stop: stop, resetSeat: resetSeat, signal: signal, sendRtt: sendRtt, unmute: unmute,
       seatState: function () { return links.seat.state; }
     };
   }

@@ -95,6 +95,13 @@
     "interpreter_requested": "Your agent is asking a volunteer interpreter to join.",
     "interpreter_joined": "Interpreter {name} joined the conversation.",
     "interpreter_left": "The interpreter has left the conversation.",
-    "interpreter_away": "The interpreter's connection was interrupted…"
+    "interpreter_away": "The interpreter's connection was interrupted…",
+    "insecure_context": "Video and voice calls only work on a secure (https://) address. This page was opened over an insecure connection, so the browser does not let it use the camera or microphone.",
+    "media_denied_video": "The camera could not be used: permission was refused or no camera was found. A video call cannot start without it, so you have not been put in the queue.",
+    "media_denied_voice": "The microphone could not be used: permission was refused or no microphone was found. A voice call cannot start without it, so you have not been put in the queue.",
+    "media_failed_video": "The video could not be connected: your network does not let the call's picture and sound through right now. The call has been ended.",
+    "media_failed_voice": "The voice call could not be connected: your network does not let the sound through right now. The call has been ended.",
+    "chat_offer": "You can write to an agent in the text chat instead.",
+    "open_chat": "Open the text chat"
   };
 })();

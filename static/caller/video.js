@@ -21,9 +21,11 @@
     H.show("camera-status", !!key);
   }
 
-  /* Resolves to the camera+mic stream, or null (the caller can still use text). Never rejects. */
+  /* Resolves to the camera+mic stream, or null. Never rejects.  Without it no call is queued (the
+   * page offers the text chat); during a call that is already on, the caller can still type. */
   function media() {
     if (streamPromise) return streamPromise;
+    if (H.RTC.mediaSupport() !== "ok") return Promise.resolve(null);      /* http: no camera at all */
     cameraStatus("camera_starting");
     streamPromise = H.RTC.getMedia("video").then(function (s) {
       stream = s;
@@ -35,12 +37,22 @@
       return s;
     }, function (err) {
       if (window.console) console.warn("camera:", err && (err.name || err.message));
-      cameraStatus("camera_error");
       document.body.setAttribute("data-camera", "off");
       streamPromise = null;
+      var s = call && call.session();
+      if (s && !s.ended) cameraStatus("camera_error");        /* in a call: text goes on */
+      else { cameraStatus(null); H.CallPage.showUnavailable("media_denied_video"); }
       return null;
     });
     return streamPromise;
+  }
+
+  /* Why no call can start here (http, no camera allowed): shown instead of the form, with the chat. */
+  function unavailable(key) {
+    H.CallPage.showUnavailable(key);
+    var off = key === "insecure_context";
+    H.show("view-form", !off);
+    H.show("stage", !off);
   }
 
   function stopCamera() {
@@ -91,6 +103,10 @@
   /* The gateway's 422 sentence names the field ("id_number ...", "disability_cert ...",
    * "the disability certificate number does not belong ..."); it never repeats the number. */
   function onStartError(err) {
+    if (err && err.code === "no_media") {
+      unavailable(H.RTC.mediaSupport() === "ok" ? "media_denied_video" : "insecure_context");
+      return;
+    }
     var msg = String((err && err.message) || "");
     if (err && err.status === 422) {
       var target = /disability_cert|does not belong/i.test(msg) ? "disability-cert" : "id-number";
@@ -114,12 +130,13 @@
     if (!cert) { fieldError("disability-cert", t("error_disability_cert")); $("disability-cert").focus(); return; }
     btn.disabled = true;
     btn.textContent = t("starting");
-    media();
+    H.CallPage.showUnavailable(null);          /* asked again: the browser may allow the camera now */
     call.start({ channel: "video", lang: "csl", id_number: idn, disability_cert: cert,
       consent_recording: $("consent-recording").checked })
       .then(function () {
         $("id-number").value = "";            /* the numbers are not kept on the page */
         $("disability-cert").value = "";
+        H.CallPage.showUnavailable(null);
         showView("call");
         $("rtt-input").focus();
       }, onStartError)
@@ -198,7 +215,8 @@
         call.resume(saved);
       } else {
         showView("form");
-        media();
+        if (H.RTC.mediaSupport() !== "ok") unavailable("insecure_context");
+        else media();
       }
     });
   }

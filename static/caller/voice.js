@@ -14,8 +14,10 @@
   var micPromise = null;
   var mic = null;
 
+  /* The microphone, or null.  Without it no call is queued (the page offers the text chat instead). */
   function media() {
     if (micPromise) return micPromise;
+    if (H.RTC.mediaSupport() !== "ok") return Promise.resolve(null);      /* http: no microphone at all */
     H.show("mic-status", false);
     micPromise = H.RTC.getMedia("voice").then(function (s) {
       mic = s;
@@ -62,8 +64,16 @@
     lang = code;
     I.setLanguage(code).then(function () {
       showView("start");
+      if (H.RTC.mediaSupport() !== "ok") { unavailable("insecure_context"); return; }
       $("start-voice").focus();
     });
+  }
+
+  /* Why no call can start here (http, no microphone allowed), with the text chat instead. */
+  function unavailable(key) {
+    H.CallPage.showUnavailable(key);
+    $("start-voice").disabled = key === "insecure_context";
+    H.show("start-voice", key !== "insecure_context");
   }
 
   function startCall() {
@@ -72,14 +82,20 @@
     btn.disabled = true;
     btn.textContent = t("starting");
     showError("");
-    media().then(function () {
-      return call.start({ channel: "voice", lang: lang, consent_recording: $("consent-recording").checked });
-    }).then(function () {
+    H.CallPage.showUnavailable(null);          /* asked again: the browser may allow the microphone now */
+    call.start({ channel: "voice", lang: lang, consent_recording: $("consent-recording").checked }).then(function () {
       showView("call");
       $("rtt-input").focus();
     }, function (err) {
+      if (err && err.code === "no_media") {
+        unavailable(H.RTC.mediaSupport() === "ok" ? "media_denied_voice" : "insecure_context");
+        return;
+      }
       showError(t("error_generic") + (err && err.message ? " (" + (err.code ? err.code + ": " : "") + err.message + ")" : ""));
-    }).then(function () { btn.disabled = false; btn.textContent = t("start_voice"); });
+    }).then(function () {
+      btn.textContent = t("start_voice");
+      btn.disabled = H.RTC.mediaSupport() !== "ok";
+    });
   }
 
   function newCall() {

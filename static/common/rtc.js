@@ -1,35 +1,102 @@
 /* WebRTC helpers shared by the caller pages (video, voice) and the agent console.
  *
+ *   Hotline.RTC.mediaSupport()               -> "ok" | "insecure": can this page ask for a camera at all?
+ *     (getUserMedia exists only in a secure context: https, or http on localhost)
  *   Hotline.RTC.getMedia("video" | "voice")  -> Promise<MediaStream>   (camera 640x480 >= 20 fps + mic, or mic)
  *   Hotline.RTC.stop(stream)                   stop every track
+ *   Hotline.RTC.iceConfig(auth)              -> Promise<RTCConfiguration> for ONE new peer connection:
+ *     GET /api/v1/ice, fresh each time (its TURN credentials are short-lived); auth: {session, token}
+ *     for a caller (its session id and caller token), {token} for staff, or a function returning either.
+ *     When the request fails: the last configuration this page got while it is still valid, else
+ *     {iceServers: []} only if the gateway's policy is unknown or "all" (never under "relay"), always
+ *     with a console warning.
+ *   Hotline.RTC.iceFor(auth)                 -> function () -> iceConfig(auth), for opts.ice below
  *   new Hotline.RTC.Peer(opts)                 the peer-to-peer call between caller and seat:
- *     opts: {stream, offerer: bool, kinds: ["audio", "video"], onSignal(data), onStream(MediaStream),
- *            onRtt(text, via), onState(state)}
+ *     opts: {stream, offerer: bool, kinds: ["audio", "video"], ice: fn() -> Promise<RTCConfiguration>,
+ *            onSignal(data), onStream(MediaStream), onRtt(text, via), onState(state)}
  *     peer.start()        offerer only: data channel "rtt", offer
  *     peer.signal(data)   an offer / answer / {candidate} relayed by the gateway
  *     peer.sendRtt(text)  true when it went out on the data channel
  *     peer.close()
  *   Hotline.RTC.debugPeers()                   the RTCPeerConnections of the open Peers (read-only, for tests)
- *   new Hotline.RTC.AnalysisCopy(opts)        the same, kept up (retries, gives up on a 4xx)
+ *   Hotline.RTC.debugAnalysis()                the analysis copies' RTCPeerConnections (read-only, for tests)
+ *   new Hotline.RTC.AnalysisCopy(opts)        the analysis copy, kept up (retries, gives up on a 4xx)
  *   Hotline.RTC.sendAnalysis(stream, sessionId, token, lang) -> Promise<RTCPeerConnection>
  *     the send-only "analysis copy" to the gateway (POST /api/v1/sessions/{id}/media, no trickle);
  *     lang: the language the caller reads, for the guidance messages.
  *
  * Signalling payloads are the browser's own ({type, sdp} and {candidate}); each also carries `call`,
  * an id of the peer connection it belongs to, so a late answer or candidate for a connection that
- * was already replaced is ignored.  No STUN/TURN: the hotline runs on one network (iceServers: []).
+ * was already replaced is ignored.  STUN and TURN servers come from the gateway (GET /api/v1/ice,
+ * docs/PROTOCOL.md "ICE servers"); with iceTransportPolicy "relay" every connection goes through TURN.
  */
 (function () {
   "use strict";
   var H = (window.Hotline = window.Hotline || {});
-  var CONFIG = { iceServers: [] };
   var live = [];              /* Peer objects not yet closed: for debugPeers() only */
+  var analysisLive = [];      /* the analysis copies' connections: for debugAnalysis() only */
 
   var VIDEO = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30, min: 20 } };
   var VIDEO_LOOSE = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
   var AUDIO = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 
   function gum(c) { return navigator.mediaDevices.getUserMedia(c); }
+
+  /* A page over plain http (other than localhost) is not a secure context: the browser gives it no
+   * navigator.mediaDevices at all, so no camera and no microphone. */
+  function mediaSupport() {
+    if (window.isSecureContext === false) return "insecure";
+    if (!navigator.mediaDevices || typeof navigator.mediaDevices.getUserMedia !== "function") return "insecure";
+    return "ok";
+  }
+
+  /* ---------- ICE servers (GET /api/v1/ice), fresh for each peer connection ---------- */
+  var ice = { policy: null, last: null, until: 0 };     /* what the gateway said last time */
+
+  function warnIce(text, err) {
+    if (window.console) console.warn("ICE servers: " + text, err && (err.code || err.message || err));
+  }
+
+  function cleanServers(list) {
+    return (Array.isArray(list) ? list : []).filter(function (s) {
+      return s && (typeof s.urls === "string" || Array.isArray(s.urls));
+    }).map(function (s) {
+      var out = { urls: s.urls };
+      if (typeof s.username === "string") out.username = s.username;
+      if (typeof s.credential === "string") out.credential = s.credential;
+      return out;
+    });
+  }
+
+  function iceConfig(auth) {
+    var a = typeof auth === "function" ? auth() : auth;
+    var fallback = function (err) {
+      if (ice.last && Date.now() < ice.until) {
+        warnIce("the gateway did not answer; using the servers it gave this page last time", err);
+        return ice.last;
+      }
+      if (ice.policy === "relay") {
+        warnIce("the gateway did not answer and this hotline allows relayed calls only: no connection", err);
+        throw err || new Error("no ICE servers");
+      }
+      warnIce("the gateway did not answer; trying without STUN/TURN (iceServers: []), which works only on one network", err);
+      return { iceServers: [] };
+    };
+    if (!a || !a.token) return Promise.resolve(fallback(new Error("no token to ask for ICE servers")));
+    var path = "/api/v1/ice" + (a.session ? "?session=" + encodeURIComponent(a.session) : "");
+    return H.api(path, { token: a.token }).then(function (body) {
+      if (!body || !Array.isArray(body.iceServers)) throw new H.ApiError(502, "bad_ice", "no iceServers in the answer");
+      var cfg = { iceServers: cleanServers(body.iceServers),
+                  iceTransportPolicy: body.iceTransportPolicy === "relay" ? "relay" : "all" };
+      ice.policy = cfg.iceTransportPolicy;
+      ice.last = cfg;
+      /* reused only while its credentials are surely still good */
+      ice.until = Date.now() + Math.max(0, Number(body.ttl_s) || 0) * 1000 / 2;
+      return cfg;
+    }, fallback);
+  }
+
+  function iceFor(auth) { return function () { return iceConfig(auth); }; }
 
   /* Signing needs smooth motion more than sharp detail. */
   function forSigning(stream) {
@@ -40,8 +107,10 @@
   }
 
   function getMedia(kind) {
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      return Promise.reject(new Error("getUserMedia unavailable (needs https)"));
+    if (mediaSupport() !== "ok") {
+      var e = new Error("getUserMedia unavailable: the page is not a secure context (needs https)");
+      e.name = "InsecureContextError";
+      return Promise.reject(e);
     }
     if (kind !== "video") return gum({ audio: AUDIO, video: false });
     return gum({ video: VIDEO, audio: AUDIO })
@@ -85,6 +154,8 @@
   }
 
   /* ---------- the peer-to-peer call ---------- */
+  var CLOSED = { closed: true };       /* the Peer was closed while its ICE servers were being fetched */
+
   function Peer(opts) {
     this.opts = opts;
     this.id = opts.callId || H.uuid();
@@ -95,9 +166,23 @@
     this.early = [];          /* candidates that came before the remote description */
   }
 
-  Peer.prototype._make = function () {
+  /* The connection, made once its ICE servers are known (a fresh GET /api/v1/ice); resolves to null
+   * when the Peer was closed meanwhile. */
+  Peer.prototype._ensure = function () {
     var self = this;
-    var pc = (this.pc = new RTCPeerConnection(CONFIG));
+    if (this.pc) return Promise.resolve(this.pc);
+    if (!this.making) {
+      this.making = (this.opts.ice ? this.opts.ice() : iceConfig(null)).then(function (cfg) {
+        if (self.closed) return null;
+        return self.pc || self._make(cfg);
+      });
+    }
+    return this.making;
+  };
+
+  Peer.prototype._make = function (config) {
+    var self = this;
+    var pc = (this.pc = new RTCPeerConnection(config || { iceServers: [] }));
     if (live.indexOf(this) < 0) live.push(this);
     pc.onicecandidate = function (ev) {
       if (ev.candidate && !self.closed) self.opts.onSignal({ candidate: ev.candidate.toJSON(), call: self.id });
@@ -130,18 +215,20 @@
 
   Peer.prototype.start = function () {
     var self = this;
-    var pc = this._make();
-    var have = addLocal(pc, this.opts.stream, this.opts.kinds);
-    (this.opts.kinds || []).forEach(function (k) {
-      if (!have[k]) pc.addTransceiver(k, { direction: "recvonly" });
-    });
-    this._bind(pc.createDataChannel("rtt", { ordered: true }));
-    keepFrameRate(pc);
-    return pc.createOffer().then(function (offer) {
-      return pc.setLocalDescription(offer);
-    }).then(function () {
-      if (self.closed) return;
-      self.opts.onSignal({ type: "offer", sdp: pc.localDescription.sdp, call: self.id });
+    return this._ensure().then(function (pc) {
+      if (!pc || self.closed) return null;
+      var have = addLocal(pc, self.opts.stream, self.opts.kinds);
+      (self.opts.kinds || []).forEach(function (k) {
+        if (!have[k]) pc.addTransceiver(k, { direction: "recvonly" });
+      });
+      self._bind(pc.createDataChannel("rtt", { ordered: true }));
+      keepFrameRate(pc);
+      return pc.createOffer().then(function (offer) {
+        return pc.setLocalDescription(offer);
+      }).then(function () {
+        if (self.closed) return;
+        self.opts.onSignal({ type: "offer", sdp: pc.localDescription.sdp, call: self.id });
+      });
     });
   };
 
@@ -166,8 +253,12 @@
     }
     if (data.type === "offer") {
       if (data.call) this.id = data.call;
-      var pc = this.pc || this._make();
-      return pc.setRemoteDescription({ type: "offer", sdp: data.sdp }).then(function () {
+      var pc = null;
+      return this._ensure().then(function (made) {
+        pc = made;
+        if (!pc || self.closed) throw CLOSED;
+        return pc.setRemoteDescription({ type: "offer", sdp: data.sdp });
+      }).then(function () {
         addLocal(pc, self.opts.stream, null);        /* after the offer: reuses its transceivers */
         pc.getTransceivers().forEach(function (t) {
           if (t.receiver && t.receiver.track && !t.sender.track) t.direction = "recvonly";
@@ -179,7 +270,7 @@
         return pc.setLocalDescription(answer);
       }).then(function () {
         if (!self.closed) self.opts.onSignal({ type: "answer", sdp: pc.localDescription.sdp, call: self.id });
-      });
+      }).catch(function (e) { if (e !== CLOSED) throw e; });
     }
     return Promise.resolve();
   };
@@ -218,12 +309,23 @@
   }
 
   function sendAnalysis(stream, sessionId, token, lang) {
-    var pc = new RTCPeerConnection(CONFIG);
+    return iceConfig({ session: sessionId, token: token }).then(function (config) {
+      return analysisOffer(new RTCPeerConnection(config), stream, sessionId, token, lang);
+    });
+  }
+
+  function analysisOffer(pc, stream, sessionId, token, lang) {
+    analysisLive.push(pc);
+    pc.addEventListener("connectionstatechange", function () {
+      if (pc.connectionState !== "closed") return;
+      var i = analysisLive.indexOf(pc);
+      if (i >= 0) analysisLive.splice(i, 1);
+    });
     addLocal(pc, stream, null, "sendonly");
     keepFrameRate(pc);
     return pc.createOffer()
       .then(function (offer) { return pc.setLocalDescription(offer); })
-      .then(function () { return iceComplete(pc, 4000); })
+      .then(function () { return iceComplete(pc, 6000); })
       .then(function () {
         return H.api("/api/v1/sessions/" + encodeURIComponent(sessionId) + "/media", {
           method: "POST", token: token, body: { type: "offer", sdp: pc.localDescription.sdp, lang: lang || undefined }
@@ -234,9 +336,15 @@
         return pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
       })
       .then(function () { return pc; }, function (err) {
-        try { pc.close(); } catch (e) { /* ignore */ }
+        forgetAnalysis(pc);
         throw err;
       });
+  }
+
+  function forgetAnalysis(pc) {
+    var i = analysisLive.indexOf(pc);
+    if (i >= 0) analysisLive.splice(i, 1);
+    try { pc.close(); } catch (e) { /* ignore */ }
   }
 
   /* The analysis copy, kept up: retried (with back-off) when the network fails, given up when the
@@ -258,7 +366,7 @@
   AnalysisCopy.prototype.stop = function () {
     this.gen += 1;
     clearTimeout(this.timer);
-    if (this.pc) { try { this.pc.close(); } catch (e) { /* ignore */ } }
+    if (this.pc) forgetAnalysis(this.pc);
     this.pc = null;
     this._state("off");
   };
@@ -273,7 +381,7 @@
     this.opts.media().then(function (stream) {
       if (!stream || gen !== self.gen) return null;
       return sendAnalysis(stream, target.id, target.token, target.lang).then(function (pc) {
-        if (gen !== self.gen) { pc.close(); return; }
+        if (gen !== self.gen) { forgetAnalysis(pc); return; }
         self.pc = pc;
         self.tries = 0;
         self._state("on");
@@ -321,7 +429,10 @@
     return live.map(function (p) { return p.pc; }).filter(Boolean);
   }
 
-  H.RTC = { getMedia: getMedia, stop: stop, Peer: Peer, sendAnalysis: sendAnalysis, AnalysisCopy: AnalysisCopy, play: play,
-            debugPeers: debugPeers };
+  function debugAnalysis() { return analysisLive.slice(); }
+
+  H.RTC = { mediaSupport: mediaSupport, getMedia: getMedia, stop: stop, iceConfig: iceConfig, iceFor: iceFor, Peer: Peer,
+            sendAnalysis: sendAnalysis, AnalysisCopy: AnalysisCopy, play: play, debugPeers: debugPeers,
+            debugAnalysis: debugAnalysis };
   H.debugPeers = debugPeers;
 })();

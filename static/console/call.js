@@ -1,5 +1,6 @@
 /* Call panel of the agent console for video (sign language) and voice sessions.
- *   Hotline.Call.init({send: fn(obj) -> bool, token: fn() -> seat token})
+ *   Hotline.Call.init({send: fn(obj) -> bool, token: fn() -> seat token})   (the token asks for ICE servers;
+ *                               without it, the console's saved login in sessionStorage is used)
  *   Hotline.Call.onMessage(m)   every seat WebSocket message (hello, session, rtc, rtt, card, quality, msg, peer,
  *                               interpreter, ended)
  *   Hotline.Call.render(rec)    the console's active session record changed (or null)
@@ -92,11 +93,16 @@
     /* an offer can only come from a video or voice caller this seat holds (or a party of a call it interprets) */
     if (!c && d.type === "offer" && typeof d.sdp === "string") c = remember({ id: m.session, channel: /\nm=video /.test(d.sdp) ? "video" : "voice" });
     if (!c || c.ended) return;
+    if (d.type === "offer" && P.slotFor(c, m.from) === "peer") c.mediaTried = true;
     P.signal(c, m);
   }
 
   /* callpeers.js: a connection changed (state, stream, live text) */
   function changed(c, slot) {
+    if (slot === "peer" && c.peer) {
+      if (c.peer.state === "connected") c.mediaOk = true;
+      else if (c.peer.state !== "none") c.mediaTried = true;
+    }
     if (c.id !== activeId) return;
     if (slot === "peer") {
       var v = $("call-remote");
@@ -327,6 +333,11 @@
         c.ended = true;
         c.ticket = m.ticket || null;
         c.peer.rtt = c.third.rtt = "";
+        /* the caller's page gives up (and ends) when media never connects, e.g. a TURN server refusing it */
+        if (c.mediaTried && !c.mediaOk) {
+          note(c.channel === "video" ? "视频始终未能接通，通话已结束。来电人可改用文字聊天。" : "语音始终未能接通，通话已结束。来电人可改用文字聊天。",
+               (c.channel === "video" ? "The video" : "The voice call") + " never connected; the call has ended. The caller was offered the text chat.");
+        }
         P.close(c);
         stopLocalIfIdle();
         setTimeout(function () { rerender(c.id); }, 0);   /* after the ticket editor opened */
@@ -342,10 +353,20 @@
     render(null);
   }
 
+  /* The seat's bearer token, for GET /api/v1/ice. */
+  function token() {
+    var tok = ctx && ctx.token ? ctx.token() : null;
+    if (tok) return tok;
+    try {
+      var saved = JSON.parse(sessionStorage.getItem("hotline.seat") || "null");
+      return saved && typeof saved.token === "string" ? saved.token : null;
+    } catch (e) { return null; }
+  }
+
   function init(c) {
     ctx = c;
     P = H.CallPeers;
-    P.init({ send: c.send, note: note, changed: changed });
+    P.init({ send: c.send, note: note, changed: changed, token: token });
     $("call-rtt-input").addEventListener("input", function (e) { sendRtt(e.target.value); });
     $("call-rtt-input").addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); commitRtt(); }

@@ -8,7 +8,8 @@
  * the interpreter only offers, and starts over with back-off when a connection fails or never comes
  * up (as the caller page does with the seat).
  *
- *   Hotline.CallPeers.init({send: fn(obj) -> bool, note: fn(zh, en), changed: fn(c, slot)})
+ *   Hotline.CallPeers.init({send: fn(obj) -> bool, note: fn(zh, en), changed: fn(c, slot), token: fn() -> staff token})
+ *     each connection asks GET /api/v1/ice with that token for its own fresh ICE servers
  *   Hotline.CallPeers.link(c)               gives c its two slots: {conn, state, remote, rtt, via, tries, timer, gen}
  *   Hotline.CallPeers.party(c, slot)        "caller" | "seat" | "interpreter"
  *   Hotline.CallPeers.slotFor(c, from)      "peer" | "third" for a relayed message's `from`
@@ -96,6 +97,7 @@
     var to = party(c, slot);
     var p = new H.RTC.Peer({
       callId: callId, stream: stream, offerer: offerer, kinds: c.channel === "video" ? ["audio", "video"] : ["audio"],
+      ice: H.RTC.iceFor(function () { var tok = ctx.token && ctx.token(); return tok ? { token: tok } : null; }),
       onSignal: function (data) { if (ln.conn === p) ctx.send({ type: "rtc", session: c.id, to: to, data: data }); },
       onStream: function (remote) {
         if (ln.conn !== p) return;

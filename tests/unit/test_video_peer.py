@@ -322,3 +322,39 @@ async def test_supported_codecs_are_what_aiortc_can_receive() -> None:
         validate_offer(only_codec(offer, "video", high), "offer")
     baseline = "H264/90000\r\na=fmtp:100 packetization-mode=1;profile-level-id=42e01f"
     validate_offer(only_codec(offer, "video", baseline), "offer")
+
+
+def test_rtc_configuration_from_the_gateway_ice_settings() -> None:
+    """The browsers' configuration (gateway.domain.ice.ice_config) as aiortc's RTCConfiguration."""
+    from aiortc import RTCIceTransportPolicy
+
+    from gateway.domain.ice import IceSettings, ice_config
+    from video.peer import rtc_configuration
+
+    settings = IceSettings(turn_urls=("turn:127.0.0.1:3478?transport=udp", "turn:127.0.0.1:3478?transport=tcp"),
+                           turn_secret="s3cret-s3cret-s3cret", stun_urls=("stun:127.0.0.1:3478",), policy="relay")
+    body = ice_config(settings, "gateway-s1", 1_800_000_000)
+    cfg = rtc_configuration(body)
+    assert cfg.iceTransportPolicy == RTCIceTransportPolicy.RELAY
+    stun, turn = cfg.iceServers
+    assert stun.urls == ["stun:127.0.0.1:3478"] and stun.username is None and stun.credential is None
+    assert turn.urls == list(settings.turn_urls)
+    assert (turn.username, turn.credential) == (body["iceServers"][1]["username"], body["iceServers"][1]["credential"])
+    assert turn.username == "1800003600:gateway-s1"
+    assert rtc_configuration(ice_config(IceSettings(), "x", 0)).iceServers == []
+    assert rtc_configuration(None).iceTransportPolicy == RTCIceTransportPolicy.ALL
+    assert rtc_configuration({"iceServers": [{"urls": "stun:h:1"}, {"urls": []}, {}]}).iceServers[0].urls == ["stun:h:1"]
+
+
+async def test_the_ice_provider_configures_each_new_peer(rig: Rig) -> None:
+    from aiortc import RTCIceServer
+    asked: list[str] = []
+
+    def ice(sid: str) -> RTCConfiguration:
+        asked.append(sid)
+        return RTCConfiguration(iceServers=[RTCIceServer(urls="stun:127.0.0.1:9")])   # nobody answers there
+
+    peers = rig.make(ice=ice)
+    await rig.connect(peers, "s-ice")
+    assert asked == ["s-ice"]
+    assert peers.stats("s-ice")["ice_local_candidate_type"] == "host"
