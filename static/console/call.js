@@ -353,14 +353,9 @@
     render(null);
   }
 
-  /* The seat's bearer token, for GET /api/v1/ice. */
+  /* The seat's bearer token, for GET /api/v1/ice (the console passes it in). */
   function token() {
-    var tok = ctx && ctx.token ? ctx.token() : null;
-    if (tok) return tok;
-    try {
-      var saved = JSON.parse(sessionStorage.getItem("hotline.seat") || "null");
-      return saved && typeof saved.token === "string" ? saved.token : null;
-    } catch (e) { return null; }
+    return ctx && ctx.token ? ctx.token() : null;
   }
 
   function init(c) {

@@ -383,7 +383,7 @@
         return langNames.zh ? ["zh"].concat(codes) : codes;
       }
     });
-    if (H.Call) H.Call.init({ send: send });
+    if (H.Call) H.Call.init({ send: send, token: function () { return auth && auth.token; } });
     H.Ticket.init({
       token: function () { return auth && auth.token; },
       onAuthError: authFailed,
