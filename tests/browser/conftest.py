@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -37,19 +38,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gateway(tmp: Path, *extra: str) -> Iterator[str]:
+def start_gateway(tmp: Path, *extra: str, host: str = "127.0.0.1") -> Iterator[str]:
+    """The real gateway on a free port; yields its base URL (https:// when it serves TLS)."""
     port = _free_port()
     exe = Path(sys.executable).with_name("hotline-gateway")
     log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen([str(exe), "serve", "--demo", "--port", str(port), "--db", str(tmp / "gw.sqlite3"),
+    proc = subprocess.Popen([str(exe), "serve", "--demo", "--host", host, "--port", str(port),
+                             "--db", str(tmp / "gw.sqlite3"),
                              "--translate-dir", str(tmp / "translate"), "--secret-file", str(tmp / "secret.key"),
                              "--seat-reconnect-grace-s", "2", *extra],
                             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
+    secure = "--tls-self-signed" in extra or "--tls-cert" in extra
+    base = f"{'https' if secure else 'http'}://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    unverified = ssl._create_unverified_context() if secure else None    # only to see that it is up
     deadline = time.time() + 60
     while True:
         try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
+            urllib.request.urlopen(base + "/healthz", timeout=1, context=unverified)
             break
         except OSError:
             if proc.poll() is not None or time.time() > deadline:

@@ -22,11 +22,17 @@ async def _start(tmp_path: Path, *args: str) -> tuple[asyncio.subprocess.Process
     def done(line: str) -> bool:
         line = line.lstrip()
         return line.startswith("SHA-256") or (line.startswith("TLS") and "self-signed certificate" not in line)
-    while not (lines and done(lines[-1])):
-        line = await asyncio.wait_for(proc.stdout.readline(), 60)
-        if not line:
-            raise AssertionError("serve exited early:\n" + "".join(lines))
-        lines.append(line.decode())
+    try:
+        while not (lines and done(lines[-1])):
+            line = await asyncio.wait_for(proc.stdout.readline(), 60)
+            if not line:
+                raise AssertionError("serve exited early:\n" + "".join(lines))
+            lines.append(line.decode())
+    except BaseException:
+        if proc.returncode is None:        # never leave a server behind
+            proc.kill()
+            await proc.wait()
+        raise
     return proc, "".join(lines)
 
 

@@ -162,10 +162,17 @@ def test_every_field_has_an_env_spelling() -> None:
     samples = {"str": "x", "int": "7", "float": "7.5", "bool": "true", "list[str]": "a,b"}
     valid = {"sqlite_synchronous": "OFF", "log_level": "ERROR", "log_format": "text",
              "max_ws_frame_bytes": "100000", "mt_enabled": "false", "video_enabled": "false",
-             "miniapp_url": "https://example.org/miniapp", "kiosks": "PVG-T2-01,SHA-T2-03"}
+             "miniapp_url": "https://example.org/miniapp", "kiosks": "PVG-T2-01,SHA-T2-03",
+             "turn_urls": "turn:turn.example.org:3478?transport=udp", "turn_ttl_s": "600",
+             "stun_urls": "stun:stun.example.org:3478", "ice_transport_policy": "relay",
+             "trusted_proxies": "127.0.0.1,10.0.0.0/8"}
+    # settings that only make sense together with another
+    partners = {"tls_cert": {"HOTLINE_TLS_KEY": "k.pem"}, "tls_key": {"HOTLINE_TLS_CERT": "c.pem"},
+                "turn_urls": {"HOTLINE_TURN_SECRET": "s" * 20},
+                "ice_transport_policy": {"HOTLINE_TURN_URLS": "turn:t.example.org:3478", "HOTLINE_TURN_SECRET": "s" * 20}}
     for f in dataclasses.fields(Config):
         if f.name == "routing":
             continue
         raw = valid.get(f.name, samples[f.type])
-        cfg = load_config(env={"HOTLINE_" + f.name.upper(): raw})
+        cfg = load_config(env={"HOTLINE_" + f.name.upper(): raw, **partners.get(f.name, {})})
         assert getattr(cfg, f.name) != getattr(Config(), f.name), f.name
