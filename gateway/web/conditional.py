@@ -20,7 +20,7 @@ from aiohttp import web
 
 from gateway.domain import roles
 from gateway.domain.ticket import Ticket
-from gateway.errors import Forbidden, GatewayError, NotFound, PreconditionFailed
+from gateway.errors import Forbidden, GatewayError, PreconditionFailed
 from gateway.storage.records import UserRecord
 
 _TAG = re.compile(r'\s*(?:(W/)?"([^"]*)"|(\d+))\s*')

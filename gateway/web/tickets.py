@@ -4,14 +4,13 @@ accepted ticket directly.  The workflow after that is in ``office.py``."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from aiohttp import web
 
 from gateway.domain import catalog, office, roles, workflow
 from gateway.domain.deadlines import deadline_for
 from gateway.domain.ticket import Channel, HistoryEntry, Ticket, ticket_number
-from gateway.errors import Forbidden, InvalidField, NotFound
+from gateway.errors import Forbidden, InvalidField
 from gateway.chat.ticketing import SHANGHAI
 from gateway.storage.records import UserRecord
 from gateway.web.api import current_user

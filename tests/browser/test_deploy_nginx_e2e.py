@@ -26,7 +26,7 @@ from playwright.sync_api import expect
 
 from gateway import tls
 from tests.browser.conftest import ROOT, _free_port, start_gateway
-from tests.browser.test_video_e2e import VALID_CERT, VALID_ID, assert_frames, login_seat
+from tests.browser.test_video_e2e import assert_frames, connect_video_call, login_seat
 
 pytestmark = pytest.mark.browser
 
@@ -231,18 +231,7 @@ def test_video_call_through_nginx(stack, browser):
     caller_ctx, caller, caller_ws, errors = _https_pages(browser, "zh-CN")
     agent_ctx, agent, agent_ws, agent_errors = _https_pages(browser, "zh-CN")
 
-    caller.goto(base + "/video")
-    caller.wait_for_function("() => document.getElementById('local-video').videoWidth > 0")
-    caller.fill("#id-number", VALID_ID)
-    caller.fill("#disability-cert", VALID_CERT)
-    caller.click("#start-video")
-    expect(caller.locator("#view-call")).to_be_visible()
-
-    login_seat(agent, base, "seat-csl")
-    agent.click("#state-available")
-    expect(agent.locator("#offer")).to_be_visible(timeout=10_000)
-    agent.click("#offer-accept")
-    expect(agent.locator("#call-panel")).to_be_visible()
+    connect_video_call(caller, agent, base)
     expect(caller.locator("#call-state")).to_have_attribute("data-state", "connected", timeout=10_000)
 
     # Signalling went over wss:// through nginx; the pictures arrive both ways.

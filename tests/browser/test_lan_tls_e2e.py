@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from gateway import tls
 from tests.browser.conftest import CHROMIUM_FLAGS, chromium_path, start_gateway
-from tests.browser.test_video_e2e import VALID_CERT, VALID_ID, assert_frames, login_seat
+from tests.browser.test_video_e2e import assert_frames, connect_video_call
 
 pytestmark = pytest.mark.browser
 
@@ -52,17 +52,8 @@ def test_video_call_from_another_address_over_self_signed_https(tmp_path):
             try:
                 caller = browser.new_context(locale="zh-CN").new_page()
                 agent = browser.new_context(locale="zh-CN").new_page()
-                caller.goto(url + "/video")
+                connect_video_call(caller, agent, url)
                 assert caller.evaluate("() => window.isSecureContext && !!navigator.mediaDevices") is True
-                caller.wait_for_function("() => document.getElementById('local-video').videoWidth > 0")
-                caller.fill("#id-number", VALID_ID)
-                caller.fill("#disability-cert", VALID_CERT)
-                caller.click("#start-video")
-                expect(caller.locator("#view-call")).to_be_visible()
-                login_seat(agent, url, "seat-csl")
-                agent.click("#state-available")
-                expect(agent.locator("#offer")).to_be_visible(timeout=15_000)
-                agent.click("#offer-accept")
                 expect(caller.locator("#call-state")).to_have_attribute("data-state", "connected", timeout=15_000)
                 assert_frames(agent, "call-remote", "seat sees caller")
                 assert_frames(caller, "remote-video", "caller sees seat")

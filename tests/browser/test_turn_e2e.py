@@ -25,7 +25,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import start_gateway
-from tests.browser.test_video_e2e import VALID_CERT, VALID_ID, login_seat
+from tests.browser.test_video_e2e import connect_video_call
 from tests.turn import coturn  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
@@ -90,17 +90,7 @@ def start_video_call(browser, server: str):
     errors: list[str] = []
     for p in (caller, agent):
         p.on("pageerror", lambda e: errors.append(str(e)))
-    caller.goto(server + "/video?lang=zh")
-    caller.wait_for_function("() => document.getElementById('local-video').videoWidth > 0")
-    caller.fill("#id-number", VALID_ID)
-    caller.fill("#disability-cert", VALID_CERT)
-    caller.click("#start-video")
-    expect(caller.locator("#view-call")).to_be_visible()
-    login_seat(agent, server, "seat-csl")
-    agent.click("#state-available")
-    expect(agent.locator("#offer")).to_be_visible(timeout=20_000)
-    agent.click("#offer-accept")
-    expect(agent.locator("#call-panel")).to_be_visible()
+    connect_video_call(caller, agent, server, "?lang=zh")
     saved = json.loads(caller.evaluate("sessionStorage.getItem('hotline.caller.video')"))
     return caller_ctx, agent_ctx, caller, agent, saved, errors
 

@@ -52,6 +52,22 @@ def login_seat(agent, server: str, login: str) -> None:
     expect(agent.locator("#ws-status")).to_have_attribute("data-status", "open")
 
 
+def connect_video_call(caller, agent, base: str, query: str = "") -> None:
+    """The caller queues a sign-language video call (the test ID and certificate) and the csl seat
+    accepts it: shared by the TURN, nginx and LAN tests."""
+    caller.goto(base + "/video" + query)
+    caller.wait_for_function("() => document.getElementById('local-video').videoWidth > 0")
+    caller.fill("#id-number", VALID_ID)
+    caller.fill("#disability-cert", VALID_CERT)
+    caller.click("#start-video")
+    expect(caller.locator("#view-call")).to_be_visible()
+    login_seat(agent, base, "seat-csl")
+    agent.click("#state-available")
+    expect(agent.locator("#offer")).to_be_visible(timeout=20_000)
+    agent.click("#offer-accept")
+    expect(agent.locator("#call-panel")).to_be_visible()
+
+
 def test_sign_language_video_call_end_to_end(server, browser):
     caller_ctx, agent_ctx = browser.new_context(locale="zh-CN"), browser.new_context(locale="zh-CN")
     caller, agent = caller_ctx.new_page(), agent_ctx.new_page()
