@@ -10,13 +10,42 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.domain.privacy import redact
+from gateway.domain import privacy
 
 _STD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime"}
+
+
+#: ``token=...``, ``api_key=...`` and their kin in URLs and text; ``Bearer ...`` in headers.
+_SECRET_PARAM = re.compile(r"(?i)((?:access_|api_|seat_|caller_)?(?:token|key|apikey|password|passwd|secret|"
+                           r"credential|signature|sig)=)([^&\s\"'<>;,]+)")
+_BEARER = re.compile(r"(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=\-]{6,}")
+
+
+def redact(text: str) -> str:
+    """Mask personal numbers (privacy.redact) and secrets (tokens, keys, passwords) in log text."""
+    return _BEARER.sub(r"\1***", _SECRET_PARAM.sub(r"\1***", privacy.redact(text)))
+
+
+class ParseErrorFilter(logging.Filter):
+    """aiohttp logs every request it cannot parse (a line too long, a bad header byte) at ERROR
+    with a traceback that quotes the raw request line, query string and tokens included.  Those
+    are the client's mistakes, answered with a 400: one WARNING line with the error's type."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "aiohttp.server" and record.exc_info and record.exc_info[1] is not None:
+            from aiohttp.http_exceptions import HttpProcessingError
+            exc = record.exc_info[1]
+            if isinstance(exc, HttpProcessingError) and 400 <= (exc.code or 400) < 500:
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+                record.msg, record.args = "refused a malformed request (%s, %s)", (type(exc).__name__, exc.code)
+                record.exc_info = record.exc_text = None
+                record.event = "bad_request_line"
+        return True
 
 
 class RedactingFilter(logging.Filter):
@@ -87,6 +116,7 @@ class RedactingTextFormatter(logging.Formatter):
 
 def setup_logging(level: str = "INFO", fmt: str = "json", stream: Any = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(ParseErrorFilter())
     handler.addFilter(RedactingFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json"
                          else RedactingTextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
