@@ -40,6 +40,7 @@ class EngineStats:
     operations: int = 0
     last_batch_size: int = 0
     commit_seconds: list[float] = field(default_factory=list)  # most recent, bounded
+    wal_truncations: int = 0        # times the WAL outgrew wal_limit_bytes and was cut back
 
 
 class SQLiteEngine:
@@ -47,8 +48,9 @@ class SQLiteEngine:
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL", max_batch: int = 512,
                  on_commit: Callable[[int, float], None] | None = None,
-                 checkpoint_interval_s: float = 1.0) -> None:
+                 checkpoint_interval_s: float = 1.0, wal_limit_bytes: int = 64 * 1024 * 1024) -> None:
         self.path = str(path)
+        self.wal_limit_bytes = wal_limit_bytes
         self.synchronous = synchronous.upper()
         if self.synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError(f"sqlite synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
@@ -91,13 +93,27 @@ class SQLiteEngine:
         self._thread.join()
 
     def _checkpointer(self) -> None:
+        """PASSIVE checkpoints once a second, off the commit path.  A PASSIVE checkpoint never waits,
+        so under a steady stream of commits (or a long reader) it may never finish, and a WAL file
+        never shrinks by itself: when it passes ``wal_limit_bytes`` a TRUNCATE checkpoint waits
+        (up to the busy timeout) for a quiet moment and cuts the file back to zero."""
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout=1000")
+        wal = Path(self.path + "-wal")
+        warned = 0.0
         try:
             while not self._ckpt_stop.wait(self.checkpoint_interval_s):
                 try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                except sqlite3.Error as exc:  # busy now: the next round catches up
+                    if wal.exists() and wal.stat().st_size > self.wal_limit_bytes:
+                        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                        if not busy:
+                            self.stats.wal_truncations += 1
+                        elif time.monotonic() - warned > 60:      # one line a minute, not one a second
+                            warned = time.monotonic()
+                            log.warning("the WAL is over its limit and could not be truncated yet",
+                                        extra={"event": "wal_over_limit", "bytes": wal.stat().st_size})
+                except (sqlite3.Error, OSError) as exc:  # busy now: the next round catches up
                     log.debug("checkpoint skipped", extra={"event": "checkpoint_skipped", "error": str(exc)})
         finally:
             conn.close()
@@ -137,6 +153,8 @@ class SQLiteEngine:
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         if self.checkpoint_interval_s > 0 and self.path != ":memory:":
             conn.execute("PRAGMA wal_autocheckpoint=0")   # the checkpoint thread does it
+        # When a checkpoint lets the WAL start over, the file is cut back to this size.
+        conn.execute(f"PRAGMA journal_size_limit={int(self.wal_limit_bytes)}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=5000")
         return conn

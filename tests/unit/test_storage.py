@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -246,3 +247,31 @@ async def test_concurrent_appends_are_group_committed(repo) -> None:
     assert sorted(m.seq for m, _ in outs) == list(range(1, 301))
     assert repo.engine.stats.batches < repo.engine.stats.operations   # some of it was grouped
 
+
+
+def test_the_wal_is_cut_back_after_it_outgrows_its_limit(tmp_path) -> None:
+    """A burst written while a reader holds an old snapshot (so no checkpoint can finish) grows
+    the WAL; once the reader is gone the file must shrink back, not stay that size for ever."""
+    path = tmp_path / "e.sqlite3"
+    engine = SQLiteEngine(path, checkpoint_interval_s=0.05, wal_limit_bytes=256 * 1024)
+    engine.start()
+    wal = Path(str(path) + "-wal")
+    try:
+        engine.run_sync(lambda c: c.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)"))
+        reader = sqlite3.connect(path)
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM t").fetchone()           # holds its snapshot open
+        for i in range(200):
+            engine.run_sync(lambda c, i=i: c.execute("INSERT INTO t VALUES (?, ?)", (i, b"x" * 20_000)))
+        grown = wal.stat().st_size
+        assert grown > 2 * 1024 * 1024                                # the burst is in the WAL
+        reader.rollback()
+        reader.close()
+        deadline = time.time() + 20
+        while wal.exists() and wal.stat().st_size > 256 * 1024 and time.time() < deadline:
+            time.sleep(0.05)
+        assert wal.stat().st_size <= 256 * 1024, (grown, wal.stat().st_size)
+        assert engine.stats.wal_truncations >= 1
+        assert engine.run_sync(lambda c: c.execute("SELECT COUNT(*) FROM t").fetchone()[0]) == 200
+    finally:
+        engine.stop()
