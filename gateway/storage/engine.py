@@ -28,8 +28,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from gateway.errors import GatewayError
+
 T = TypeVar("T")
 log = logging.getLogger("gateway.storage")
+
+#: SQLite's result codes for "no room" and "the disk failed us" (sqlite3.Error.sqlite_errorcode, low byte).
+_SQLITE_FULL, _SQLITE_IOERR = 13, 10
+FULL_RETRY_AFTER_S = 30
+
+
+class StorageFull(GatewayError):
+    """The disk (or the database's size limit) is full: nothing was stored; try again later.
+    A 503 with Retry-After, not a 500: the hotline recovers by itself once space is freed."""
+
+    code = "storage_full"
+    status = 503
+    retry_after_s = FULL_RETRY_AFTER_S
+
+
+class _BatchAborted(Exception):
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _full(exc: BaseException) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in (_SQLITE_FULL, _SQLITE_IOERR):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
 
 _STOP = object()
 
@@ -41,6 +69,8 @@ class EngineStats:
     last_batch_size: int = 0
     commit_seconds: list[float] = field(default_factory=list)  # most recent, bounded
     wal_truncations: int = 0        # times the WAL outgrew wal_limit_bytes and was cut back
+    full_since: float | None = None  # monotonic time of the first "disk full" not yet followed by a write
+    full_refusals: int = 0
 
 
 class SQLiteEngine:
@@ -51,6 +81,7 @@ class SQLiteEngine:
                  checkpoint_interval_s: float = 1.0, wal_limit_bytes: int = 64 * 1024 * 1024) -> None:
         self.path = str(path)
         self.wal_limit_bytes = wal_limit_bytes
+        self._full_logged = float("-inf")
         self.synchronous = synchronous.upper()
         if self.synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError(f"sqlite synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
@@ -91,6 +122,26 @@ class SQLiteEngine:
             self._ckpt_thread.join()
         self._q.put(_STOP)
         self._thread.join()
+
+    def _storage_error(self, exc: BaseException) -> BaseException:
+        """A full disk becomes :class:`StorageFull` (503), logged once a minute, not per request."""
+        if not _full(exc):
+            return exc
+        st = self.stats
+        st.full_refusals += 1
+        now = time.monotonic()
+        if now - self._full_logged > 60:            # one line a minute, however many refusals
+            self._full_logged = now
+            log.error("the database disk is full: writes are refused with 503 until space is freed",
+                      extra={"event": "storage_full", "refused": st.full_refusals})
+        if st.full_since is None:
+            st.full_since = now
+        return StorageFull("the hotline cannot store anything right now (its disk is full); "
+                           f"nothing was saved: please try again in {FULL_RETRY_AFTER_S} seconds")
+
+    @property
+    def full(self) -> bool:
+        return self.stats.full_since is not None
 
     def _checkpointer(self) -> None:
         """PASSIVE checkpoints once a second, off the commit path.  A PASSIVE checkpoint never waits,
@@ -195,6 +246,7 @@ class SQLiteEngine:
     def _execute_batch(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
         results: list[tuple[bool, Any]] = []
         t0 = time.perf_counter()
+        changes_before = conn.total_changes
         try:
             conn.execute("BEGIN IMMEDIATE")
             for fn, _fut, _loop in batch:
@@ -202,20 +254,31 @@ class SQLiteEngine:
                 try:
                     res = fn(conn)
                 except BaseException as exc:  # the op failed: undo only it
+                    if not conn.in_transaction:
+                        # SQLite rolled the whole transaction back (a full disk does that):
+                        # the ops before this one are gone too, so the batch fails as one.
+                        raise _BatchAborted(exc) from exc
                     conn.execute("ROLLBACK TO op")
                     conn.execute("RELEASE op")
-                    results.append((False, exc))
+                    results.append((False, self._storage_error(exc)))
                 else:
                     conn.execute("RELEASE op")
                     results.append((True, res))
             conn.execute("COMMIT")
         except BaseException as exc:  # the commit itself failed: nothing in the batch is durable
-            log.error("database batch failed", extra={"event": "db_batch_failed", "error": type(exc).__name__})
+            if isinstance(exc, _BatchAborted):
+                exc = exc.cause
+            mapped = self._storage_error(exc)
+            if mapped is exc:
+                log.error("database batch failed", extra={"event": "db_batch_failed", "error": type(exc).__name__})
             try:
                 conn.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
-            results = [(False, exc)] * len(batch)
+            results = [(False, mapped)] * len(batch)
+        else:
+            if self.stats.full_since is not None and conn.total_changes != changes_before:
+                self.stats.full_since = None          # a write went through: room again
         elapsed = time.perf_counter() - t0
         st = self.stats
         st.batches += 1

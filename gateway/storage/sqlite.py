@@ -103,7 +103,9 @@ class SQLiteRepository(MiniappRepoMixin):
         self.engine.stop()
 
     async def ping(self) -> bool:
-        return await self.engine.run(lambda c: c.execute("SELECT 1").fetchone()[0] == 1)
+        """False while the disk is full (writes are being refused), even though reads still work."""
+        ok = await self.engine.run(lambda c: c.execute("SELECT 1").fetchone()[0] == 1)
+        return ok and not self.engine.full
 
     async def schema_version(self) -> int:
         return await self.engine.run(lambda c: c.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0])
