@@ -59,24 +59,50 @@ def position_of(entry: Entry, entries: Iterable[Entry]) -> int:
     raise ValueError(f"session {entry.session_id!r} is not waiting")
 
 
-def waiting_status(
-    entry: Entry, entries: Iterable[Entry], seats: Iterable[Seat], avg_handle_s: float, now: float
-) -> QueueStatus:
-    tiers = entry.queue.tiers
-    current = entry.tier_index(now)
+def capability(queue: QueueConfig, skill: str, current: int, seats: Iterable[Seat]) -> tuple[int, float | None]:
+    """For callers in ``queue`` needing ``skill`` at tier ``current``: how many online seats could
+    take them now or at a later tier, and the earliest later tier (its ``after_s``) at which an
+    idle seat would qualify.  The same for every such caller, so computed once per group."""
+    tiers = queue.tiers
     capable = 0
-    cap: float | None = None
+    min_after: float | None = None
     for seat in seats:
         if not seat.online:
             continue
-        first = next((i for i in range(current, len(tiers)) if seat.admitted_by(tiers[i], entry.skill)), None)
+        first = next((i for i in range(current, len(tiers)) if seat.admitted_by(tiers[i], skill)), None)
         if first is None:
             continue
         capable += 1
         if first > current and seat.idle:
-            opens_in = max(0.0, entry.enqueued_at + tiers[first].after_s - now)
-            cap = opens_in if cap is None else min(cap, opens_in)
-    position = position_of(entry, entries)
+            after = tiers[first].after_s
+            min_after = after if min_after is None else min(min_after, after)
+    return capable, min_after
+
+
+def positions(entries: Iterable[Entry]) -> dict[str, int]:
+    """Every waiting entry's 1-based position among those needing the same skill: one sort per
+    skill, instead of one per caller (which made each tick quadratic in the queue's length)."""
+    groups: dict[str, list[Entry]] = {}
+    for e in entries:
+        if e.state == "waiting":
+            groups.setdefault(e.skill, []).append(e)
+    out: dict[str, int] = {}
+    for group in groups.values():
+        for i, e in enumerate(routing_order(group), start=1):
+            out[e.session_id] = i
+    return out
+
+
+def waiting_status(
+    entry: Entry, entries: Iterable[Entry], seats: Iterable[Seat], avg_handle_s: float, now: float, *,
+    position: int | None = None, able: tuple[int, float | None] | None = None,
+) -> QueueStatus:
+    """``position`` and ``able`` (from :func:`capability`) may be precomputed for a whole queue."""
+    current = entry.tier_index(now)
+    capable, min_after = able if able is not None else capability(entry.queue, entry.skill, current, seats)
+    cap = None if min_after is None else max(0.0, entry.enqueued_at + min_after - now)
+    if position is None:
+        position = position_of(entry, entries)
     eta: float | None = None
     if capable:
         eta = position * avg_handle_s / max(1, capable)

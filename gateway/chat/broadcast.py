@@ -23,17 +23,17 @@ class QueueBroadcaster:
         self._last.pop(session_id, None)
 
     async def push(self) -> None:
+        """Positions for every waiting caller are computed once per push (``ACD.waiting_statuses``),
+        and a caller hears only a change: a tick stays cheap with thousands waiting."""
+        from gateway.chat.service import queue_message
         svc = self.service
         hub = svc.hub
+        statuses = svc.acd.waiting_statuses()
         for sid in [s.id for s in svc.sessions.values() if s.state == "queued"]:
-            if not hub.caller_present(sid):
+            st = statuses.get(sid)
+            if st is None or not hub.caller_present(sid):
                 continue
-            try:
-                msg = svc.queue_status(sid)
-            except Exception:  # the session left the ACD between listing and asking
-                continue
-            if msg is None:
-                continue
+            msg = queue_message(st)
             eta = msg["eta_s"]
             key = (msg["position"], None if eta is None else eta // 5, msg["seats_online"], msg["state"])
             if self._last.get(sid) != key:

@@ -17,6 +17,7 @@ from typing import Any
 
 import languages
 from gateway.acd import ACD, RoutingConfig
+from gateway.acd.model import QueueStatus
 from gateway.auth import token_hash
 from gateway.chat import acd_events
 from gateway.chat.broadcast import QueueBroadcaster
@@ -37,6 +38,12 @@ from gateway.storage.repository import Repository
 
 log = logging.getLogger("gateway.chat")
 LIVE_CHANNELS = ("chat", "voice", "video")
+
+
+def queue_message(st: QueueStatus) -> dict[str, Any]:
+    """What a waiting caller is told about its place in the queue."""
+    return {"type": "queue", "position": st.position, "eta_s": None if st.eta_s is None else round(st.eta_s),
+            "waiting_s": round(st.waiting_s), "seats_online": st.seats_online, "state": st.state}
 
 
 class ChatService:
@@ -175,9 +182,7 @@ class ChatService:
         s = self.sessions.get(session_id)
         if s is None or s.state != "queued":
             return None
-        st = self.acd.status(session_id)
-        return {"type": "queue", "position": st.position, "eta_s": None if st.eta_s is None else round(st.eta_s),
-                "waiting_s": round(st.waiting_s), "seats_online": st.seats_online, "state": st.state}
+        return queue_message(self.acd.status(session_id))
 
     def check_text(self, text: Any) -> str:
         if not isinstance(text, str) or not text.strip():

@@ -161,6 +161,15 @@ class ACDMachine(RuleBasedStateMachine):
     # -- invariants
 
     @invariant()
+    def batch_statuses_equal_status_one_by_one(self) -> None:
+        """The batch view every tick uses gives exactly what status() gives for each caller."""
+        batch = self.acd.waiting_statuses()
+        for sid in self.sessions:
+            if self.acd.has_session(sid) and self.acd.status(sid).state == "waiting":
+                assert batch.pop(sid) == self.acd.status(sid)
+        assert batch == {}
+
+    @invariant()
     def one_seat_one_session(self) -> None:
         views = self.acd.seats()
         holding = [(v.session_id, v.seat_id) for v in views if v.session_id is not None]
@@ -215,3 +224,4 @@ def test_machine_really_offers_calls() -> None:
     m.one_seat_one_session()
     m.no_waiting_entry_beside_an_idle_qualifying_seat()
     assert m.offers_seen >= 2
+
