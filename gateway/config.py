@@ -40,6 +40,18 @@ class Config:
     # network for good, a kiosk wiped mid-request): the session is abandoned, no seat is rung for it.
     caller_abandon_s: float = 180.0
     seat_token_ttl_s: float = 12 * 3600.0
+    # Seat logins (POST /api/v1/auth/login; policy in gateway.auth.LoginGuard).  Failed attempts
+    # allowed in a row for one login name, from any address, and from one client address, for any
+    # login; once spent, one more attempt per login_failure_refill_s (answered 429 + Retry-After
+    # until then).  A successful login does not count.
+    login_failures_per_login: int = 5
+    login_failures_per_address: int = 20
+    login_failure_refill_s: float = 60.0
+    # Password hashing (scrypt, ~50 ms of CPU each) runs on this many dedicated threads, never on
+    # the event loop; at most login_hash_queue more logins wait for one, beyond that the gateway
+    # answers 503 with Retry-After at once instead of queueing without bound.
+    login_hash_workers: int = 2
+    login_hash_queue: int = 16
     queue_update_interval_s: float = 1.0
     demo: bool = False
     secret_file: str = "var/secret.key"
@@ -74,6 +86,11 @@ class Config:
     miniapp_max_description_chars: int = 4000
     miniapp_rate_per_client_per_min: int = 600
     miniapp_rate_per_submitter_per_hour: int = 10
+    # ... and per client address (the real client behind trusted_proxies), whatever device id each
+    # submission claims, at most 20 at once.  Higher than the per-submitter budget, because offices
+    # and mobile carriers put many people behind one address.  (NOT YET WIRED: gateway/web/app.py
+    # must pass it to SubmissionLimits(per_address_per_hour=...); until then 60 applies.)
+    miniapp_rate_per_address_per_hour: int = 60
     # HTTPS and WSS on the same port: a certificate and its key (PEM), or a self-signed one made
     # once under var/tls/ for trying it across devices on a LAN.
     tls_cert: str = ""
@@ -123,6 +140,10 @@ class Config:
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise InvalidField(f"{name} must be a finite number of seconds >= 0, not {value!r}")
+        if not math.isfinite(self.login_failure_refill_s) or self.login_failure_refill_s <= 0:
+            raise InvalidField(f"login_failure_refill_s must be a number of seconds > 0, not {self.login_failure_refill_s!r}")
+        if self.login_hash_queue < 0:
+            raise InvalidField(f"login_hash_queue must be 0 or more, not {self.login_hash_queue!r}")
         for name in ("seat_token_ttl_s", "queue_update_interval_s", "caller_abandon_s"):
             if getattr(self, name) == 0:
                 raise InvalidField(f"{name} must be greater than 0")
@@ -139,7 +160,9 @@ class Config:
             except ValueError:
                 raise InvalidField(f"trusted_proxies: {p[:60]!r} is not an IP address or network") from None
         for name in ("miniapp_max_photo_bytes", "miniapp_max_photo_pixels", "miniapp_max_description_chars",
-                     "miniapp_rate_per_client_per_min", "miniapp_rate_per_submitter_per_hour"):
+                     "miniapp_rate_per_client_per_min", "miniapp_rate_per_submitter_per_hour",
+                     "miniapp_rate_per_address_per_hour", "login_failures_per_login", "login_failures_per_address",
+                     "login_hash_workers"):
             if getattr(self, name) <= 0:
                 raise InvalidField(f"{name} must be positive, not {getattr(self, name)!r}")
         return self

@@ -124,7 +124,10 @@ class SubmissionService:
                 return again
         now = self.clock.now()
         submitter = self._submitter(sub, remote)
-        self.limits.check(client.id, submitter, now)
+        # Also per client address (request.remote: the real client behind a trusted proxy), so a
+        # fresh device_id on every submission does not get a fresh per-submitter budget.
+        address = privacy.hash_identifier(remote, self.secret) if remote else None
+        self.limits.check(client.id, submitter, now, address)
         image, removed = None, False
         if photo:
             # Decoding, re-encoding and fsync take ~0.2 s for a phone photo: off the event loop.

@@ -9,7 +9,7 @@ from aiohttp import web
 
 import languages
 from gateway import __version__
-from gateway.auth import new_token, token_hash, verify_password
+from gateway.auth import new_token, token_hash
 from gateway.chat.verification import consent, verify_caller
 from gateway.domain import catalog
 from gateway.errors import Forbidden, InvalidField, Unauthorized
@@ -181,16 +181,34 @@ async def end_session(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/auth/login")
 async def login(request: web.Request) -> web.Response:
+    """A seat's password for a bearer token.
+
+    Failed attempts are limited per login and per client address (429 with ``Retry-After``;
+    the policy is gateway.auth.LoginGuard's docstring); scrypt runs on a bounded thread pool
+    off the event loop (503 when it is full); an unknown, disabled or password-less login is
+    checked against a dummy hash, so it costs the same work as a real one."""
+    from gateway.auth import LoginBusy, login_guard
     body = await read_json(request)
     login_name, password = body.get("login"), body.get("password")
     if not isinstance(login_name, str) or not isinstance(password, str):
         raise InvalidField("send 'login' and 'password' as strings")
     repo = request.app[REPO]
+    guard = login_guard(request.app, request.app[CONFIG])
+    address = request.remote
+    guard.begin(login_name, address, request.app[CLOCK].now())
     user = await repo.get_user_by_login(login_name.strip())
-    if user is None or user.disabled or not verify_password(password, user.password_hash):
+    stored = user.password_hash if user is not None and not user.disabled else None
+    try:
+        ok = await guard.verify(password, stored)
+    except LoginBusy:
+        guard.not_counted(login_name, address, request.app[CLOCK].now())
+        raise
+    if not ok:
         raise Unauthorized("wrong login or password")
-    token = new_token()
+    assert user is not None
     now = request.app[CLOCK].now()
+    guard.succeeded(login_name, address, now)
+    token = new_token()
     await repo.add_token(token_hash(token), user.id, now, now + request.app[CONFIG].seat_token_ttl_s)
     seat = None
     if user.is_seat:

@@ -110,7 +110,7 @@ async def count_event(request: web.Request) -> web.Response:
     per_kiosk, per_address = _limits(request.app)
     wait = max(per_kiosk.wait_s(kiosk, now), per_address.wait_s(request.remote or "?", now))
     if wait > 0:
-        raise RateLimited(f"too many kiosk events; retry in {wait:.0f} s", wait)
+        raise RateLimited.after("too many kiosk events", wait)
     per_kiosk.take(kiosk, now)
     per_address.take(request.remote or "?", now)
     hour = K.hour_bucket(now)
