@@ -88,8 +88,7 @@ class Config:
     miniapp_rate_per_submitter_per_hour: int = 10
     # ... and per client address (the real client behind trusted_proxies), whatever device id each
     # submission claims, at most 20 at once.  Higher than the per-submitter budget, because offices
-    # and mobile carriers put many people behind one address.  (NOT YET WIRED: gateway/web/app.py
-    # must pass it to SubmissionLimits(per_address_per_hour=...); until then 60 applies.)
+    # and mobile carriers put many people behind one address.
     miniapp_rate_per_address_per_hour: int = 60
     # HTTPS and WSS on the same port: a certificate and its key (PEM), or a self-signed one made
     # once under var/tls/ for trying it across devices on a LAN.

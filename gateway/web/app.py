@@ -123,7 +123,8 @@ def _add_miniapp(app: web.Application, config: Config, repo: Repository, service
         repo=repo, drafter=service.drafter, clock=clock, secret=service.secret,
         store=AttachmentStore(Path(config.attachments_dir)),
         limits=SubmissionLimits(per_client_per_min=config.miniapp_rate_per_client_per_min,
-                                per_submitter_per_hour=config.miniapp_rate_per_submitter_per_hour),
+                                per_submitter_per_hour=config.miniapp_rate_per_submitter_per_hour,
+                                per_address_per_hour=config.miniapp_rate_per_address_per_hour),
         max_photo_bytes=config.miniapp_max_photo_bytes, max_photo_pixels=config.miniapp_max_photo_pixels,
         max_description=config.miniapp_max_description_chars)
     app.add_routes(open311_web.routes)
