@@ -14,6 +14,7 @@ from gateway.chat.hub import Hub
 from gateway.errors import BadJson, GatewayError, InvalidField
 from gateway.web.api import current_user
 from gateway.web.keys import CONFIG, SERVICE
+from gateway.web.middleware import loads_json
 
 log = logging.getLogger("gateway.ws")
 routes = web.RouteTableDef()
@@ -29,7 +30,7 @@ async def _refuse(request: web.Request, exc: GatewayError) -> web.WebSocketRespo
     """Browsers cannot read an HTTP error on a WebSocket upgrade: accept, explain, close."""
     ws = await _prepare(request)
     await Hub.send(ws, {"type": "error", **exc.to_dict()["error"]})
-    await ws.close(code=4401 if exc.status == 401 else 4404 if exc.status == 404 else 4400, message=exc.code.encode())
+    await Hub.close(ws, 4401 if exc.status == 401 else 4404 if exc.status == 404 else 4400, exc.code.encode())
     return ws
 
 
@@ -41,10 +42,7 @@ async def _pump(ws: web.WebSocketResponse, on_message: Callable[[dict[str, Any]]
                 await Hub.send(ws, {"type": "error", "code": "bad_json", "message": "send JSON text frames"})
             continue
         try:
-            try:
-                msg = json.loads(frame.data)
-            except json.JSONDecodeError as exc:
-                raise BadJson("the message is not valid JSON") from exc
+            msg = loads_json(frame.data, what="the message")
             if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
                 raise BadJson("each message must be a JSON object with a 'type'")
             if msg["type"] == "ping":
@@ -60,10 +58,10 @@ async def _pump(ws: web.WebSocketResponse, on_message: Callable[[dict[str, Any]]
 
 def _ref(data: Any) -> Any:
     try:
-        msg = json.loads(data)
-        return msg.get("client_id") if isinstance(msg, dict) else None
-    except (ValueError, TypeError):
+        msg = loads_json(data, what="the message")
+    except GatewayError:
         return None
+    return msg.get("client_id") if isinstance(msg, dict) else None
 
 
 @routes.get("/ws/caller")
@@ -109,6 +107,7 @@ async def caller_ws(request: web.Request) -> web.WebSocketResponse:
 
         await _pump(ws, handle)
     finally:
+        Hub.release(ws)
         if hub.remove_caller(s.id, ws):
             await service.caller_disconnected(s)
     return ws
@@ -167,6 +166,7 @@ async def seat_ws(request: web.Request) -> web.WebSocketResponse:
 
         await _pump(ws, handle)
     finally:
+        Hub.release(ws)
         if hub.remove_seat(user.id, ws):
             await service.seat_disconnected(user)
     return ws
