@@ -39,6 +39,13 @@ class Config:
     # A waiting caller with no open connection for this long has left (closed the tab, lost the
     # network for good, a kiosk wiped mid-request): the session is abandoned, no seat is rung for it.
     caller_abandon_s: float = 180.0
+    # A new session whose page never opens its socket at all leaves the queue after this long
+    # (real pages connect within a second; a flood of sessions from a script does not).
+    caller_connect_s: float = 30.0
+    # Callers starting sessions: per client address (the real client behind trusted_proxies),
+    # and at most this many new sessions may wait for their page's first connection at once.
+    session_rate_per_address_per_min: int = 20
+    max_unconnected_sessions: int = 300
     seat_token_ttl_s: float = 12 * 3600.0
     # Seat logins (POST /api/v1/auth/login; policy in gateway.auth.LoginGuard).  Failed attempts
     # allowed in a row for one login name, from any address, and from one client address, for any
@@ -135,7 +142,8 @@ class Config:
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise InvalidField(f"log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {self.log_level!r}")
         self.log_level = level
-        for name in ("seat_reconnect_grace_s", "seat_token_ttl_s", "queue_update_interval_s", "caller_abandon_s"):
+        for name in ("seat_reconnect_grace_s", "seat_token_ttl_s", "queue_update_interval_s", "caller_abandon_s",
+                     "caller_connect_s"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise InvalidField(f"{name} must be a finite number of seconds >= 0, not {value!r}")
@@ -143,7 +151,9 @@ class Config:
             raise InvalidField(f"login_failure_refill_s must be a number of seconds > 0, not {self.login_failure_refill_s!r}")
         if self.login_hash_queue < 0:
             raise InvalidField(f"login_hash_queue must be 0 or more, not {self.login_hash_queue!r}")
-        for name in ("seat_token_ttl_s", "queue_update_interval_s", "caller_abandon_s"):
+        if self.session_rate_per_address_per_min <= 0 or self.max_unconnected_sessions <= 0:
+            raise InvalidField("session_rate_per_address_per_min and max_unconnected_sessions must be positive")
+        for name in ("seat_token_ttl_s", "queue_update_interval_s", "caller_abandon_s", "caller_connect_s"):
             if getattr(self, name) == 0:
                 raise InvalidField(f"{name} must be greater than 0")
         self._validate_kiosk()

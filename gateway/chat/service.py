@@ -155,7 +155,7 @@ class ChatService:
         self.metrics.sessions_created.labels(channel, lang).inc()
         async with self._lock:
             await self._apply(self.acd.enqueue(s.id, channel, lang, priority=s.priority, enqueued_at=now))
-        self.presence.watch(s.id)               # until the caller's page connects
+        self.presence.watch(s.id, new=True)     # until the caller's page connects (30 s at most)
         log.info("session created", extra={"event": "session_created", "session": s.id, "channel": channel, "lang": lang})
         return s, token
 

@@ -61,3 +61,19 @@ async def test_an_answered_call_is_not_abandoned_by_the_caller_dropping(gateway_
     assert (await recv_until(seat, "peer"))["present"] is False
     await asyncio.sleep(0.4)
     assert gw.service.sessions[sess["id"]].state == "active"     # the seat decides
+
+
+async def test_a_new_session_that_never_connects_leaves_sooner_than_a_caller_who_dropped(gateway_factory):
+    """A page that never opens its socket (a flood script) gets caller_connect_s, not the
+    caller_abandon_s that a real caller who lost the network gets."""
+    gw = await gateway_factory(caller_abandon_s=30, caller_connect_s=0.3)
+    ghost = await gw.new_session("ja")
+    real = await gw.new_session("ja")
+    ws = await gw.caller_ws(real)
+    await recv_until(ws, "hello")
+    await ws.close()                                           # dropped: 30 s to come back
+    assert gw.service.presence.never_connected() == 1          # the ghost
+    assert await _wait_until(lambda: ghost["id"] not in gw.service.sessions)
+    assert (await gw.app[REPO].get_session(ghost["id"])).state == "abandoned"
+    assert real["id"] in gw.service.sessions and gw.service.acd.has_session(real["id"])
+    assert gw.service.presence.never_connected() == 0
