@@ -44,8 +44,8 @@ class Config:
     caller_connect_s: float = 30.0
     # Callers starting sessions: per client address (the real client behind trusted_proxies),
     # and at most this many new sessions may wait for their page's first connection at once.
-    session_rate_per_address_per_min: int = 20
-    max_unconnected_sessions: int = 300
+    session_rate_per_address_per_min: int = 120
+    max_unconnected_sessions: int = 500
     seat_token_ttl_s: float = 12 * 3600.0
     # Seat logins (POST /api/v1/auth/login; policy in gateway.auth.LoginGuard).  Failed attempts
     # allowed in a row for one login name, from any address, and from one client address, for any

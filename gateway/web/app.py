@@ -57,6 +57,10 @@ def create_app(config: Config, *, clock: Clock | None = None, drafter: Drafter |
     app[METRICS] = metrics
     app[REPO] = repo
     app[SERVICE] = service
+    from gateway.ratelimit import TokenBuckets
+    from gateway.web.keys import SESSION_LIMITS
+    app[SESSION_LIMITS] = TokenBuckets(config.session_rate_per_address_per_min, 60.0,
+                                       burst=config.session_rate_per_address_per_min)
     app.add_routes(api.routes)
     app.add_routes(tickets.routes)
     app.add_routes(office.routes)

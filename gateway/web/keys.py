@@ -19,3 +19,5 @@ METRICS = web.AppKey("metrics", Metrics)
 TRANSLATION = web.AppKey("translation", object)
 # video.service.VideoService, or absent when video is switched off.
 VIDEO = web.AppKey("video", object)
+# Sessions started per client address (gateway.ratelimit.TokenBuckets), against queue floods.
+SESSION_LIMITS = web.AppKey("session_limits", object)
