@@ -23,7 +23,11 @@ routes = web.RouteTableDef()
 
 
 def bearer(request: web.Request) -> str | None:
+    """The bearer token, if any.  A header that is not ASCII (tokens are; undecodable bytes arrive
+    as surrogate escapes that would break hashing) is a 401, not a 500."""
     auth = request.headers.get("Authorization", "")
+    if not auth.isascii():
+        raise Unauthorized("the Authorization header is not ASCII text; send 'Authorization: Bearer <token>'")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip() or None
     return None
@@ -126,6 +130,23 @@ async def get_catalog(request: web.Request) -> web.Response:
     })
 
 
+def _admit_caller(request: web.Request) -> None:
+    """Against queue floods (issue 12): calls started per client address (the real client behind
+    trusted_proxies), and a cap on new sessions whose page has not connected yet, so a script
+    cannot push real callers to position 5,000.  429 with Retry-After, in words."""
+    from gateway.ratelimit import RateLimited
+    from gateway.web.keys import SESSION_LIMITS
+    cfg, now = request.app[CONFIG], request.app[CLOCK].now()
+    limits = request.app[SESSION_LIMITS]
+    address = request.remote or "?"
+    wait = limits.wait_s(address, now)
+    if wait > 0:
+        raise RateLimited.after("too many calls were started from this network address", wait)
+    if request.app[SERVICE].presence.never_connected() >= cfg.max_unconnected_sessions:
+        raise RateLimited.after("too many calls are connecting right now", 5)
+    limits.take(address, now)
+
+
 @routes.post("/api/v1/sessions")
 async def create_session(request: web.Request) -> web.Response:
     body = await read_json(request)
@@ -133,6 +154,7 @@ async def create_session(request: web.Request) -> web.Response:
     if not isinstance(channel, str):
         raise InvalidField("'channel' must be a string such as 'chat'")
     service = request.app[SERVICE]
+    _admit_caller(request)
     channel = channel.strip().lower()
     caller = verify_caller(channel, body, service.secret)        # before the caller is queued
     kiosk = body.get("kiosk")
