@@ -114,3 +114,10 @@ class PreconditionFailed(GatewayError):
 class NoRoute(GatewayError):
     code = "no_route"
     status = 400
+
+
+class UnsupportedMediaType(GatewayError):
+    """The body's ``Content-Type`` is not one this endpoint reads (a JSON endpoint sent a form)."""
+
+    code = "unsupported_media_type"
+    status = 415

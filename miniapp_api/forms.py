@@ -12,9 +12,11 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.multipart import BodyPartReader
 from multidict import MultiDict
 
-from gateway.errors import BadJson, GatewayError, InvalidField, PayloadTooLarge
+from gateway.errors import BadJson, GatewayError, InvalidField, PayloadTooLarge, UnsupportedMediaType
+from gateway.web.middleware import has_lone_surrogate, loads_json
 from miniapp_api.errors import ImageTooLarge
 
 MAX_FIELD_BYTES = 16_384          # one form field (a 4000-character description in UTF-8 fits)
@@ -28,9 +30,8 @@ class BadForm(GatewayError):
     status = 400
 
 
-class UnsupportedContentType(GatewayError):
-    code = "unsupported_content_type"
-    status = 415
+class UnsupportedContentType(UnsupportedMediaType):
+    """415 ``unsupported_media_type``: the body is neither of the two form encodings."""
 
 
 async def _read_capped(part: Any, limit: int, too_big: GatewayError) -> bytes:
@@ -57,9 +58,16 @@ async def read_form(request: web.Request, *, max_photo_bytes: int,
                                   "multipart/form-data")
         try:
             raw = await request.post()
+        except LookupError:
+            raise BadForm(f"the form's charset {request.charset!r:.60} is unknown; send UTF-8") from None
         except (HttpProcessingError, ValueError) as exc:
             raise BadForm(f"the form body is malformed ({type(exc).__name__})") from None
-        return MultiDict((k, v) for k, v in raw.items() if isinstance(v, str)), None
+        fields: MultiDict[str] = MultiDict((k, v) for k, v in raw.items() if isinstance(v, str))
+        for k, v in fields.items():
+            if has_lone_surrogate(k) or has_lone_surrogate(v):
+                raise InvalidField(f"the field {k[:40]!r} is not valid Unicode text (an unpaired surrogate)",
+                                   field=k.encode("utf-8", "replace").decode()[:40])
+        return fields, None
     if ctype != "multipart/form-data":
         raise UnsupportedContentType(f"send application/x-www-form-urlencoded or multipart/form-data, not {ctype!r}")
     try:
@@ -82,7 +90,12 @@ async def _read_multipart(request: web.Request, max_photo_bytes: int,
         parts += 1
         if parts > MAX_PARTS:
             raise PayloadTooLarge(f"a submission has at most {MAX_PARTS} parts")
+        if not isinstance(part, BodyPartReader):
+            raise BadForm("a multipart part may not itself be multipart; send each field and the photo as its "
+                          "own part")
         name = part.name or ""
+        if has_lone_surrogate(name):
+            raise BadForm("a part's name is not UTF-8 text")
         if name in PHOTO_FIELDS and part.filename is not None or (name in PHOTO_FIELDS and photo is None
                                                                    and part.headers.get("Content-Type", "").startswith("image/")):
             if photo is not None:
@@ -109,12 +122,11 @@ async def _read_multipart(request: web.Request, max_photo_bytes: int,
 
 
 def parse_json_object(text: str | bytes) -> dict[str, Any]:
+    """A JSON object from a client (a body or a multipart part), with the limits of
+    gateway.web.middleware.loads_json: depth, number size, UTF-8, no unpaired surrogates."""
     if not text:
         raise BadJson("the request body is empty; send a JSON object")
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadJson(f"the request body is not valid JSON ({exc.__class__.__name__})") from exc
+    data = loads_json(text)
     if not isinstance(data, dict):
         raise BadJson("the request body must be a JSON object")
     return data

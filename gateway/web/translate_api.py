@@ -45,10 +45,26 @@ def _check_q(q: Any, limit: int) -> None:
             raise PayloadTooLarge(f"a text may have at most {limit} characters, this one has {len(t)}")
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def _libre_body(request: web.Request) -> dict[str, Any]:
+    """LibreTranslate takes JSON or a form; a form's repeated ``q`` is a batch."""
+    if request.content_type not in FORM_TYPES:
+        return await read_json(request)
+    from miniapp_api.forms import read_form
+    fields, _photo = await read_form(request, max_photo_bytes=0)
+    body: dict[str, Any] = {k: fields.getone(k) for k in fields}
+    qs = fields.getall("q", [])
+    if len(qs) > 1:
+        body["q"] = qs
+    return body
+
+
 @routes.post("/api/v1/translate")
 async def translate(request: web.Request) -> web.Response:
     svc = _service(request)
-    body = await read_json(request)
+    body = await _libre_body(request)
     _check_q(body.get("q"), svc.max_chars)
     return web.json_response(await svc.libre_translate(body.get("q"), body.get("source", "auto"), body.get("target")))
 
@@ -56,7 +72,7 @@ async def translate(request: web.Request) -> web.Response:
 @routes.post("/api/v1/detect")
 async def detect(request: web.Request) -> web.Response:
     svc = _service(request)
-    body = await read_json(request)
+    body = await _libre_body(request)
     _check_q(body.get("q"), svc.max_chars)
     return web.json_response(svc.libre_detect(body.get("q")))
 
