@@ -231,7 +231,8 @@ async def survey_answer(request: web.Request) -> web.Response:
     from gateway.errors import Conflict
     from gateway.web.keys import CLOCK
     svc, rec, _t = await _own(request)
-    body = parse_json_object(await request.read())
+    from gateway.web.middleware import read_json
+    body = await read_json(request)              # JSON only: 415 for a form or anything else
     resolved, level = body.get("resolved"), body.get("satisfaction")
     if not isinstance(resolved, bool):
         raise InvalidField("'resolved' must be true or false", field="resolved")

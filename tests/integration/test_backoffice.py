@@ -254,6 +254,9 @@ async def test_a_mini_program_resident_answers_the_callback_survey_in_their_lang
     assert q["questions"]["resolved_question"].endswith("か？")              # Japanese
     s, err = await _call(gw, me, f"/api/v1/miniapp/requests/{number}/survey", {"resolved": "yes", "satisfaction": 5})
     assert s == 422
+    r = await gw.client.post(f"/api/v1/miniapp/requests/{number}/survey", data="resolved=true&satisfaction=5",
+                             headers={**me, "Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 415 and (await r.json())["error"]["code"] == "unsupported_media_type"   # JSON only
     s, view = await _call(gw, me, f"/api/v1/miniapp/requests/{number}/survey", {"resolved": False, "satisfaction": 1,
                                                                               "note": "まだ釣りをしています"})
     assert s == 200 and view["status"] == "in_progress" and not view["survey_open"]
